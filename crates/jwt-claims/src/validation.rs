@@ -1,0 +1,589 @@
+//! Validation of claim values against a policy and a clock (RFC 7519 4.1, RFC 8725 3).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::claims::{Claims, RegisteredClaim};
+use crate::json::truncate;
+use crate::{Header, NumericDate};
+
+/// A source of the current time, injectable so that validation can be tested and replayed.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time.
+    fn now(&self) -> NumericDate;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> NumericDate {
+        NumericDate::now()
+    }
+}
+
+/// A clock stopped at one instant, for tests and for replaying a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock(pub NumericDate);
+
+impl Clock for FixedClock {
+    fn now(&self) -> NumericDate {
+        self.0
+    }
+}
+
+/// Why a claim set failed validation. Each variant names the claim it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A claim the policy requires is absent.
+    MissingClaim(RegisteredClaim),
+    /// `exp` (plus leeway) is not after the current time.
+    Expired {
+        /// The token's `exp`.
+        exp: NumericDate,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `nbf` is after the current time (plus leeway).
+    NotYetValid {
+        /// The token's `nbf`.
+        nbf: NumericDate,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `iat` is after the current time (plus leeway).
+    IssuedInFuture {
+        /// The token's `iat`.
+        iat: NumericDate,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `iat` is older than the policy's maximum age.
+    TooOld {
+        /// The token's `iat`.
+        iat: NumericDate,
+        /// The maximum age in seconds.
+        max_age: u64,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `iss` is not one of the accepted issuers.
+    InvalidIssuer {
+        /// The token's issuer (cut to 64 characters).
+        found: String,
+    },
+    /// `aud` contains none of the accepted audiences, or the token has an `aud` and the
+    /// policy accepts none (RFC 7519 4.1.3).
+    InvalidAudience,
+    /// `sub` is not the expected subject.
+    InvalidSubject,
+    /// The header's `typ` is not the expected type (RFC 8725 3.11).
+    InvalidType {
+        /// The expected type.
+        expected: String,
+        /// The header's `typ`, if any (cut to 64 characters).
+        found: Option<String>,
+    },
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingClaim(c) => write!(f, "required claim \"{c}\" is missing"),
+            Self::Expired { exp, now } => write!(f, "token expired at {exp}, now is {now}"),
+            Self::NotYetValid { nbf, now } => {
+                write!(f, "token is not valid before {nbf} (\"nbf\"), now is {now}")
+            }
+            Self::IssuedInFuture { iat, now } => {
+                write!(
+                    f,
+                    "token is issued in the future (\"iat\" {iat}), now is {now}"
+                )
+            }
+            Self::TooOld { iat, max_age, now } => write!(
+                f,
+                "token issued at {iat} is older than the maximum age of {max_age} s, now is {now}"
+            ),
+            Self::InvalidIssuer { found } => {
+                write!(f, "issuer \"{found}\" (\"iss\") is not accepted")
+            }
+            Self::InvalidAudience => f.write_str("audience (\"aud\") is not accepted"),
+            Self::InvalidSubject => f.write_str("subject (\"sub\") is not the expected one"),
+            Self::InvalidType { expected, found } => match found {
+                Some(found) => write!(
+                    f,
+                    "token type (\"typ\") is \"{found}\", expected \"{expected}\""
+                ),
+                None => write!(f, "token has no type (\"typ\"), expected \"{expected}\""),
+            },
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// What a claim set must satisfy to be accepted.
+///
+/// The defaults are the secure ones: `exp` is required, `exp` and `nbf` are checked with a
+/// leeway of 60 seconds, an `iat` in the future is refused, and a token that carries `aud`
+/// is refused unless the policy names an audience it accepts.
+///
+/// ```
+/// use jwt_claims::{Claims, FixedClock, Header, NumericDate, Validation, Algorithm};
+///
+/// let now = NumericDate::from_secs(1_700_000_000).unwrap();
+/// let policy = Validation::new()
+///     .with_issuer("https://issuer.example")
+///     .with_audience("api")
+///     .with_clock(FixedClock(now));
+///
+/// let claims = Claims::new(())
+///     .with_issuer("https://issuer.example")
+///     .with_audience("api")
+///     .with_lifetime(now, 1800);
+/// let header = Header::new(Algorithm::HS256);
+/// assert!(policy.validate(&header, &claims).is_ok());
+///
+/// let late = policy.clone().with_clock(FixedClock(now.saturating_add(1800 + 60)));
+/// assert!(late.validate(&header, &claims).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Validation {
+    leeway: u64,
+    /// Bit set of required claims, by [`bit`].
+    required: u8,
+    reject_future_iat: bool,
+    max_age: Option<u64>,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    ignore_audience: bool,
+    subject: Option<String>,
+    typ: Option<String>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const fn bit(claim: RegisteredClaim) -> u8 {
+    match claim {
+        RegisteredClaim::Iss => 1,
+        RegisteredClaim::Sub => 1 << 1,
+        RegisteredClaim::Aud => 1 << 2,
+        RegisteredClaim::Exp => 1 << 3,
+        RegisteredClaim::Nbf => 1 << 4,
+        RegisteredClaim::Iat => 1 << 5,
+        RegisteredClaim::Jti => 1 << 6,
+    }
+}
+
+impl Validation {
+    /// The default leeway for `exp`, `nbf` and `iat`, in seconds.
+    pub const DEFAULT_LEEWAY: u64 = 60;
+
+    /// The secure default policy (see the type's documentation), on the system clock.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            leeway: Self::DEFAULT_LEEWAY,
+            required: bit(RegisteredClaim::Exp),
+            reject_future_iat: true,
+            max_age: None,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            ignore_audience: false,
+            subject: None,
+            typ: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age.
+    #[must_use]
+    pub const fn with_leeway(mut self, secs: u64) -> Self {
+        self.leeway = secs;
+        self
+    }
+
+    /// Requires a registered claim to be present.
+    #[must_use]
+    pub const fn require(mut self, claim: RegisteredClaim) -> Self {
+        self.required |= bit(claim);
+        self
+    }
+
+    /// Accepts tokens without `exp`, which then never expire. Prefer short-lived tokens.
+    #[must_use]
+    pub const fn allow_missing_exp(mut self) -> Self {
+        self.required &= !bit(RegisteredClaim::Exp);
+        self
+    }
+
+    /// Accepts an `iat` in the future.
+    #[must_use]
+    pub const fn allow_future_iat(mut self) -> Self {
+        self.reject_future_iat = false;
+        self
+    }
+
+    /// Refuses tokens issued more than `secs` seconds ago; requires `iat`.
+    #[must_use]
+    pub const fn with_max_age(mut self, secs: u64) -> Self {
+        self.max_age = Some(secs);
+        self.required |= bit(RegisteredClaim::Iat);
+        self
+    }
+
+    /// Accepts this issuer (may be called several times); requires `iss`.
+    #[must_use]
+    pub fn with_issuer(mut self, iss: impl Into<String>) -> Self {
+        self.issuers.push(iss.into());
+        self.required |= bit(RegisteredClaim::Iss);
+        self
+    }
+
+    /// Accepts this audience (may be called several times); requires `aud` to contain one
+    /// of the accepted audiences.
+    #[must_use]
+    pub fn with_audience(mut self, aud: impl Into<String>) -> Self {
+        self.audiences.push(aud.into());
+        self.required |= bit(RegisteredClaim::Aud);
+        self
+    }
+
+    /// Does not check `aud` at all. RFC 7519 4.1.3 wants a recipient to refuse a token
+    /// whose audience does not name it: use this only where audiences are checked
+    /// elsewhere.
+    #[must_use]
+    pub const fn ignore_audience(mut self) -> Self {
+        self.ignore_audience = true;
+        self
+    }
+
+    /// Requires `sub` to equal `sub`.
+    #[must_use]
+    pub fn with_subject(mut self, sub: impl Into<String>) -> Self {
+        self.subject = Some(sub.into());
+        self.required |= bit(RegisteredClaim::Sub);
+        self
+    }
+
+    /// Requires the header's `typ` to be `typ` (explicit typing, RFC 8725 3.11), compared
+    /// as RFC 7515 4.1.9 says: e.g. `at+jwt` for RFC 9068 access tokens.
+    #[must_use]
+    pub fn with_typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// Uses this clock instead of the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The leeway in seconds.
+    #[must_use]
+    pub const fn leeway(&self) -> u64 {
+        self.leeway
+    }
+
+    /// The clock's current time.
+    #[must_use]
+    pub fn now(&self) -> NumericDate {
+        self.clock.now()
+    }
+
+    /// Checks the header's `typ` and the claims against the policy, at the clock's time.
+    ///
+    /// # Errors
+    /// The first [`ValidationError`] found, in this order: required claims, `exp`, `nbf`,
+    /// `iat`, maximum age, `iss`, `aud`, `sub`, `typ`.
+    pub fn validate<T>(&self, header: &Header, claims: &Claims<T>) -> Result<(), ValidationError> {
+        for claim in RegisteredClaim::ALL {
+            if self.required & bit(claim) != 0 && !claims.has(claim) {
+                return Err(ValidationError::MissingClaim(claim));
+            }
+        }
+        let now = self.clock.now();
+        if let Some(exp) = claims.exp {
+            if now >= exp.saturating_add(self.leeway) {
+                return Err(ValidationError::Expired { exp, now });
+            }
+        }
+        if let Some(nbf) = claims.nbf {
+            if nbf > now.saturating_add(self.leeway) {
+                return Err(ValidationError::NotYetValid { nbf, now });
+            }
+        }
+        if let Some(iat) = claims.iat {
+            if self.reject_future_iat && iat > now.saturating_add(self.leeway) {
+                return Err(ValidationError::IssuedInFuture { iat, now });
+            }
+            if let Some(max_age) = self.max_age {
+                if now.secs_since(iat) > max_age.saturating_add(self.leeway) {
+                    return Err(ValidationError::TooOld { iat, max_age, now });
+                }
+            }
+        }
+        if let Some(iss) = &claims.iss {
+            if !self.issuers.is_empty() && !self.issuers.iter().any(|a| a == iss) {
+                return Err(ValidationError::InvalidIssuer {
+                    found: truncate(iss),
+                });
+            }
+        }
+        if let Some(aud) = &claims.aud {
+            if !self.ignore_audience && !self.audiences.iter().any(|a| aud.contains(a)) {
+                return Err(ValidationError::InvalidAudience);
+            }
+        }
+        if let (Some(expected), Some(sub)) = (&self.subject, &claims.sub) {
+            if expected != sub {
+                return Err(ValidationError::InvalidSubject);
+            }
+        }
+        if let Some(expected) = &self.typ {
+            if !header.typ_matches(expected) {
+                return Err(ValidationError::InvalidType {
+                    expected: expected.clone(),
+                    found: header.typ.as_deref().map(truncate),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Algorithm, Audience};
+
+    const T0: u64 = 1_700_000_000;
+
+    fn at(secs: u64) -> NumericDate {
+        NumericDate::from_secs(secs).unwrap()
+    }
+
+    fn policy_at(secs: u64) -> Validation {
+        Validation::new().with_clock(FixedClock(at(secs)))
+    }
+
+    fn header() -> Header {
+        Header::new(Algorithm::HS256)
+    }
+
+    fn claims() -> Claims {
+        Claims::new(()).with_lifetime(at(T0), 1800)
+    }
+
+    #[test]
+    fn exp_is_required_by_default() {
+        let c = Claims::new(());
+        assert_eq!(
+            policy_at(T0).validate(&header(), &c),
+            Err(ValidationError::MissingClaim(RegisteredClaim::Exp))
+        );
+        assert!(
+            policy_at(T0)
+                .allow_missing_exp()
+                .validate(&header(), &c)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn exp_with_leeway() {
+        let exp = T0 + 1800;
+        assert!(policy_at(exp + 59).validate(&header(), &claims()).is_ok());
+        assert_eq!(
+            policy_at(exp + 60).validate(&header(), &claims()),
+            Err(ValidationError::Expired {
+                exp: at(exp),
+                now: at(exp + 60)
+            })
+        );
+        assert!(
+            policy_at(exp)
+                .with_leeway(0)
+                .validate(&header(), &claims())
+                .is_err()
+        );
+        assert!(
+            policy_at(exp - 1)
+                .with_leeway(0)
+                .validate(&header(), &claims())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn expired_message_shows_iso_dates() {
+        let err = policy_at(T0 + 3600)
+            .validate(&header(), &claims())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "token expired at 2023-11-14T22:43:20Z, now is 2023-11-14T23:13:20Z"
+        );
+    }
+
+    #[test]
+    fn nbf_with_leeway() {
+        let c = claims().with_not_before(at(T0 + 100));
+        assert!(policy_at(T0 + 40).validate(&header(), &c).is_ok());
+        assert_eq!(
+            policy_at(T0 + 39).validate(&header(), &c),
+            Err(ValidationError::NotYetValid {
+                nbf: at(T0 + 100),
+                now: at(T0 + 39)
+            })
+        );
+    }
+
+    #[test]
+    fn iat_in_future_and_max_age() {
+        assert!(matches!(
+            policy_at(T0 - 61).validate(&header(), &claims()),
+            Err(ValidationError::IssuedInFuture { .. })
+        ));
+        assert!(
+            policy_at(T0 - 61)
+                .allow_future_iat()
+                .validate(&header(), &claims())
+                .is_ok()
+        );
+        let p = policy_at(T0 + 700).with_max_age(600);
+        assert!(matches!(
+            p.validate(&header(), &claims()),
+            Err(ValidationError::TooOld { max_age: 600, .. })
+        ));
+        assert!(
+            policy_at(T0 + 660)
+                .with_max_age(600)
+                .validate(&header(), &claims())
+                .is_ok()
+        );
+        let no_iat = Claims::new(()).with_expiry(at(T0 + 10));
+        assert_eq!(
+            policy_at(T0).with_max_age(600).validate(&header(), &no_iat),
+            Err(ValidationError::MissingClaim(RegisteredClaim::Iat))
+        );
+    }
+
+    #[test]
+    fn issuers() {
+        let p = policy_at(T0).with_issuer("a").with_issuer("b");
+        assert!(p.validate(&header(), &claims().with_issuer("b")).is_ok());
+        assert_eq!(
+            p.validate(&header(), &claims().with_issuer("c")),
+            Err(ValidationError::InvalidIssuer { found: "c".into() })
+        );
+        assert_eq!(
+            p.validate(&header(), &claims()),
+            Err(ValidationError::MissingClaim(RegisteredClaim::Iss))
+        );
+    }
+
+    #[test]
+    fn audiences() {
+        let p = policy_at(T0).with_audience("api");
+        assert!(
+            p.validate(&header(), &claims().with_audience("api"))
+                .is_ok()
+        );
+        assert!(
+            p.validate(&header(), &claims().with_audience(["x", "api"]))
+                .is_ok()
+        );
+        assert_eq!(
+            p.validate(&header(), &claims().with_audience(["x", "y"])),
+            Err(ValidationError::InvalidAudience)
+        );
+        assert_eq!(
+            p.validate(
+                &header(),
+                &claims().with_audience(Audience::Multiple(vec![]))
+            ),
+            Err(ValidationError::InvalidAudience)
+        );
+        assert_eq!(
+            p.validate(&header(), &claims()),
+            Err(ValidationError::MissingClaim(RegisteredClaim::Aud))
+        );
+        // A token addressed to someone, checked by a policy that names no audience.
+        assert_eq!(
+            policy_at(T0).validate(&header(), &claims().with_audience("api")),
+            Err(ValidationError::InvalidAudience)
+        );
+        assert!(
+            policy_at(T0)
+                .ignore_audience()
+                .validate(&header(), &claims().with_audience("api"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn subject() {
+        let p = policy_at(T0).with_subject("ann");
+        assert!(p.validate(&header(), &claims().with_subject("ann")).is_ok());
+        assert_eq!(
+            p.validate(&header(), &claims().with_subject("bob")),
+            Err(ValidationError::InvalidSubject)
+        );
+        assert_eq!(
+            p.validate(&header(), &claims()),
+            Err(ValidationError::MissingClaim(RegisteredClaim::Sub))
+        );
+    }
+
+    #[test]
+    fn explicit_typing() {
+        let p = policy_at(T0).with_typ("at+jwt");
+        assert!(p.validate(&header().with_typ("at+JWT"), &claims()).is_ok());
+        assert!(
+            p.validate(&header().with_typ("application/at+jwt"), &claims())
+                .is_ok()
+        );
+        assert_eq!(
+            p.validate(&header().with_typ("JWT"), &claims()),
+            Err(ValidationError::InvalidType {
+                expected: "at+jwt".into(),
+                found: Some("JWT".into())
+            })
+        );
+        assert_eq!(
+            p.validate(&header(), &claims()),
+            Err(ValidationError::InvalidType {
+                expected: "at+jwt".into(),
+                found: None
+            })
+        );
+    }
+
+    #[test]
+    fn required_claims() {
+        let p = policy_at(T0)
+            .require(RegisteredClaim::Jti)
+            .require(RegisteredClaim::Nbf);
+        assert_eq!(
+            p.validate(&header(), &claims().with_not_before(at(T0))),
+            Err(ValidationError::MissingClaim(RegisteredClaim::Jti))
+        );
+        assert!(
+            p.validate(
+                &header(),
+                &claims().with_not_before(at(T0)).with_jwt_id("1")
+            )
+            .is_ok()
+        );
+    }
+}
