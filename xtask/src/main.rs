@@ -1,2 +1,122 @@
-//! Project automation.
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! - `cargo xtask ci`: every CI step, in order, timed; stops at the first failure.
+//! - `cargo xtask fuzz [TARGET] [--time SECONDS] [--smoke]`: the cargo-fuzz targets.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+mod fuzz;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                                   run every CI step (fmt, clippy, test, doc, fuzz smoke)
+  fuzz [TARGET] [--time SECS] [--smoke]
+                                       run cargo-fuzz targets (all by default) on fuzz/corpus;
+                                       --smoke gives each target a short run (CI)
+";
+
+/// A failure that ends the command, with what to tell the user.
+#[derive(Debug)]
+pub(crate) struct Failure(pub(crate) String);
+
+pub(crate) type Result<T = ()> = std::result::Result<T, Failure>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(args.get(1..).unwrap_or_default()),
+        Some("fuzz") => fuzz::command(args.get(1..).unwrap_or_default()),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub(crate) fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// `cargo`, as the one that runs us.
+pub(crate) fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a command to completion, its output going straight to ours.
+pub(crate) fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| Failure(format!("cannot start {shown}: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure(format!("{shown} failed ({status})")))
+    }
+}
+
+/// Runs one named step, printing its name before and its time after.
+pub(crate) fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
+    println!("\n==> {name}");
+    let start = Instant::now();
+    let result = f();
+    let secs = start.elapsed().as_secs_f64();
+    match &result {
+        Ok(()) => println!("==> {name}: ok ({secs:.1} s)"),
+        Err(Failure(m)) => println!("==> {name}: FAILED after {secs:.1} s: {m}"),
+    }
+    result.map_err(|Failure(m)| Failure(format!("step \"{name}\" failed: {m}")))
+}
+
+/// The CI steps, in the order `.ci/run` runs them.
+fn ci(args: &[String]) -> Result {
+    if let Some(extra) = args.first() {
+        return Err(Failure(format!("ci takes no argument, got {extra:?}")));
+    }
+    let start = Instant::now();
+    step("fmt", || run(cargo().args(["fmt", "--all", "--check"])))?;
+    step("clippy", || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("test", || run(cargo().args(["test", "--workspace"])))?;
+    step("doc", || {
+        run(cargo()
+            .args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"))
+    })?;
+    step("fuzz smoke", || {
+        fuzz::run_targets(&fuzz::targets()?, fuzz::SMOKE_SECS)
+    })?;
+    println!(
+        "\nci: all steps passed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

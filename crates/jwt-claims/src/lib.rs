@@ -68,3 +68,8 @@ pub use limits::Limits;
 pub use numeric_date::{NumericDate, NumericDateError};
 pub use unsecured::Unverified;
 pub use validation::{Clock, FixedClock, SystemClock, Validation, ValidationError};
+
+/// The crate README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
