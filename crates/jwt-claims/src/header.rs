@@ -324,6 +324,7 @@ impl Serialize for Header {
         put!("x5t#S256", self.x5t_s256, B64);
         put!("typ", self.typ);
         put!("cty", self.cty);
+        put!("b64", self.b64);
         put!("crit", self.crit);
         put!("epk", self.epk);
         put!("apu", self.apu, B64);
@@ -332,7 +333,6 @@ impl Serialize for Header {
         put!("tag", self.tag, B64);
         put!("p2s", self.p2s, B64);
         put!("p2c", self.p2c);
-        put!("b64", self.b64);
         for (name, value) in &self.extra {
             if REGISTERED_PARAMETERS.contains(&name.as_str()) || name == "b64" {
                 return Err(S::Error::custom(format_args!(

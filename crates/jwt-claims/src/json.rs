@@ -73,8 +73,10 @@ impl JsonError {
     }
 }
 
-/// Cuts a string that came from the input to a length fit for an error message.
-pub(crate) fn truncate(s: &str) -> String {
+/// Cuts a string that came from untrusted input to a length fit for an error message
+/// (64 characters, then `...`).
+#[must_use]
+pub fn truncate(s: &str) -> String {
     match s.char_indices().nth(ECHO_MAX) {
         None => s.to_owned(),
         Some((i, _)) => format!("{}...", s.get(..i).unwrap_or_default()),

@@ -1,0 +1,461 @@
+//! Verifying: the `Verifier` and what only it can produce, `Verified`.
+//!
+//! The steps run in the order of the design's verify flow, each cheap step before the next
+//! expensive one: size and segments; strict header; `crit`; key choice by `kid` and by the
+//! algorithm the *key* is bound to; signature; only then the payload and the claims;
+//! finally claim validation.
+
+use jwt_claims::{
+    Algorithm, Claims, Header, JwsCompact, Limits, Segment, Validation, base64url,
+};
+use serde::de::{Deserialize, DeserializeOwned};
+
+use crate::{Error, Jwk, JwkSet, KeyError, VerifyingKey};
+
+/// The largest signature accepted: RSA 8192 bits.
+const MAX_SIGNATURE: usize = 1024;
+
+/// A JWT whose signature a trusted key verified and whose claims passed validation.
+///
+/// Only a [`Verifier`] makes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified<T> {
+    header: Header,
+    claims: Claims<T>,
+    kid: Option<String>,
+}
+
+impl<T> Verified<T> {
+    /// The protected header.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The verified, validated claims.
+    #[must_use]
+    pub const fn claims(&self) -> &Claims<T> {
+        &self.claims
+    }
+
+    /// The `kid` of the key that verified the signature, if it has one.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The claims.
+    #[must_use]
+    pub fn into_claims(self) -> Claims<T> {
+        self.claims
+    }
+
+    /// Header and claims.
+    #[must_use]
+    pub fn into_parts(self) -> (Header, Claims<T>) {
+        (self.header, self.claims)
+    }
+}
+
+/// A JWS payload (not necessarily a JWT) whose signature a trusted key verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedPayload {
+    header: Header,
+    payload: Vec<u8>,
+    kid: Option<String>,
+}
+
+impl VerifiedPayload {
+    /// The protected header.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The payload bytes, exactly as signed.
+    #[must_use]
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The `kid` of the key that verified the signature, if it has one.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The payload bytes.
+    #[must_use]
+    pub fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+
+    pub(crate) const fn new(header: Header, payload: Vec<u8>, kid: Option<String>) -> Self {
+        Self {
+            header,
+            payload,
+            kid,
+        }
+    }
+}
+
+/// Verifies compact JWS tokens with trusted keys and an explicit set of algorithms.
+///
+/// A token's header never brings its own key: `jwk`, `jku`, `x5u` and `x5c` are ignored.
+/// The key is chosen by `kid` (keys without a `kid` stand in when none matches) and must
+/// be bound to the token's `alg`, which must be allowed; at most
+/// [`Verifier::with_max_candidates`] keys are tried.
+///
+/// ```
+/// use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
+///
+/// let key = SigningKey::hmac(Algorithm::HS256, &[42u8; 32]).unwrap();
+/// let claims = Claims::new(()).with_issuer("me").with_lifetime(NumericDate::now(), 60);
+/// let token = jws::sign(&key, &claims).unwrap();
+///
+/// let verifier = Verifier::new(key.verifying_key());
+/// assert!(verifier.verify::<()>(&token, &Validation::new().with_issuer("me")).is_ok());
+/// assert!(verifier.verify::<()>(&token, &Validation::new().with_issuer("you")).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: Vec<VerifyingKey>,
+    allowed: Vec<Algorithm>,
+    limits: Limits,
+    max_candidates: usize,
+    unencoded: bool,
+}
+
+fn check_allowed(allowed: &[Algorithm]) -> Result<(), KeyError> {
+    for alg in allowed {
+        if !alg.is_signature() {
+            return Err(KeyError::UnsupportedAlgorithm(alg.clone()));
+        }
+    }
+    Ok(())
+}
+
+impl Verifier {
+    /// The default number of keys tried for one token.
+    pub const DEFAULT_MAX_CANDIDATES: usize = 4;
+
+    /// A verifier trusting one key, allowing only that key's algorithm.
+    #[must_use]
+    pub fn new(key: VerifyingKey) -> Self {
+        let allowed = vec![key.alg().clone()];
+        Self {
+            keys: vec![key],
+            allowed,
+            limits: Limits::default(),
+            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
+            unencoded: false,
+        }
+    }
+
+    /// A verifier trusting these keys, allowing exactly their algorithms.
+    #[must_use]
+    pub fn from_keys(keys: impl IntoIterator<Item = VerifyingKey>) -> Self {
+        let keys: Vec<VerifyingKey> = keys.into_iter().collect();
+        let mut allowed: Vec<Algorithm> = Vec::new();
+        for key in &keys {
+            if !allowed.contains(key.alg()) {
+                allowed.push(key.alg().clone());
+            }
+        }
+        Self {
+            keys,
+            allowed,
+            limits: Limits::default(),
+            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
+            unencoded: false,
+        }
+    }
+
+    /// A verifier trusting the signature keys of a JWK Set, for the `allowed` algorithms.
+    /// A key with an `alg` serves that algorithm if allowed; a key without serves each
+    /// allowed algorithm of its kind. Keys for encryption (`use: enc`), and keys that fit
+    /// no allowed algorithm, are left out.
+    ///
+    /// # Errors
+    /// [`KeyError::UnsupportedAlgorithm`] when `allowed` names `none` or a non-signature
+    /// algorithm; [`KeyError`] when a key fit for an allowed algorithm is invalid (e.g. a
+    /// weak RSA key).
+    pub fn from_jwk_set(set: &JwkSet, allowed: &[Algorithm]) -> Result<Self, Error> {
+        check_allowed(allowed)?;
+        let mut keys = Vec::new();
+        for jwk in set.keys() {
+            keys.extend(keys_of(jwk, allowed)?);
+        }
+        Ok(Self {
+            keys,
+            allowed: allowed.to_vec(),
+            limits: Limits::default(),
+            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
+            unencoded: false,
+        })
+    }
+
+    /// A verifier trusting one JWK, for the `allowed` algorithms (see
+    /// [`Verifier::from_jwk_set`]).
+    ///
+    /// # Errors
+    /// As [`Verifier::from_jwk_set`]; also when the JWK fits no allowed algorithm.
+    pub fn from_jwk(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Self, Error> {
+        check_allowed(allowed)?;
+        let keys = keys_of(jwk, allowed)?;
+        if keys.is_empty() {
+            return Err(KeyError::UsageNotPermitted(
+                "the JWK fits none of the allowed algorithms".into(),
+            )
+            .into());
+        }
+        Ok(Self {
+            keys,
+            allowed: allowed.to_vec(),
+            limits: Limits::default(),
+            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
+            unencoded: false,
+        })
+    }
+
+    /// Restricts the allowed algorithms further.
+    ///
+    /// # Errors
+    /// [`KeyError::UnsupportedAlgorithm`] for a non-signature algorithm.
+    pub fn with_allowed_algorithms(mut self, allowed: &[Algorithm]) -> Result<Self, Error> {
+        check_allowed(allowed)?;
+        self.allowed.retain(|a| allowed.contains(a));
+        Ok(self)
+    }
+
+    /// Uses these limits (token size, JSON depth).
+    #[must_use]
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Tries at most `n` keys (at least 1) for a token.
+    #[must_use]
+    pub fn with_max_candidates(mut self, n: usize) -> Self {
+        self.max_candidates = n.max(1);
+        self
+    }
+
+    /// Accepts RFC 7797 unencoded payloads (`b64: false`, which must be listed in `crit`).
+    #[must_use]
+    pub const fn allow_unencoded_payload(mut self) -> Self {
+        self.unencoded = true;
+        self
+    }
+
+    /// The trusted keys.
+    #[must_use]
+    pub fn keys(&self) -> &[VerifyingKey] {
+        &self.keys
+    }
+
+    /// The allowed algorithms.
+    #[must_use]
+    pub fn allowed_algorithms(&self) -> &[Algorithm] {
+        &self.allowed
+    }
+
+    /// The limits in force.
+    #[must_use]
+    pub const fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Verifies a JWT and validates its claims; `T` is the type of the custom claims.
+    ///
+    /// # Errors
+    /// [`Error`] naming the first failed step.
+    pub fn verify<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<Verified<T>, Error> {
+        let mut buf = Vec::new();
+        self.verify_borrowed(token, validation, &mut buf)
+    }
+
+    /// As [`Verifier::verify`], decoding the payload into `buf` so that `T` can borrow from
+    /// it (and so that a buffer kept across calls spares an allocation).
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
+    pub fn verify_borrowed<'b, T: Deserialize<'b>>(
+        &self,
+        token: &str,
+        validation: &Validation,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<Verified<T>, Error> {
+        let checked = self.check(token, None)?;
+        buf.clear();
+        checked.payload_into(buf)?;
+        let buf: &'b [u8] = buf;
+        let claims = Claims::from_json(buf, &self.limits).map_err(|source| {
+            Error::Token(jwt_claims::Error::Json {
+                segment: Segment::Payload,
+                source,
+            })
+        })?;
+        validation.validate(&checked.header, &claims)?;
+        Ok(Verified {
+            header: checked.header,
+            claims,
+            kid: checked.kid,
+        })
+    }
+
+    /// Verifies a compact JWS and returns its payload bytes, whatever they are.
+    ///
+    /// # Errors
+    /// [`Error`] naming the first failed step.
+    pub fn verify_payload(&self, token: &str) -> Result<VerifiedPayload, Error> {
+        let checked = self.check(token, None)?;
+        let mut payload = Vec::new();
+        checked.payload_into(&mut payload)?;
+        Ok(VerifiedPayload::new(checked.header, payload, checked.kid))
+    }
+
+    /// Verifies a compact JWS with a detached payload (RFC 7515 Appendix F): the token's
+    /// payload segment is empty and `payload` is the content that was signed.
+    ///
+    /// # Errors
+    /// [`Error::NotDetached`] when the token carries a payload; otherwise as
+    /// [`Verifier::verify_payload`].
+    pub fn verify_detached(&self, token: &str, payload: &[u8]) -> Result<VerifiedPayload, Error> {
+        let checked = self.check(token, Some(payload))?;
+        Ok(VerifiedPayload::new(checked.header, payload.to_vec(), checked.kid))
+    }
+
+    /// Steps 1 to 4: format, header, `crit`, key choice, signature.
+    fn check<'t>(&self, token: &'t str, detached: Option<&[u8]>) -> Result<Checked<'t>, Error> {
+        let parts = JwsCompact::parse(token, &self.limits)?;
+        let header = Header::from_segment(parts.header, &self.limits)?;
+        let understood: &[&str] = if self.unencoded { &["b64"] } else { &[] };
+        let unencoded = header.b64 == Some(false);
+        if unencoded {
+            let listed = header.crit.as_ref().is_some_and(|c| c.iter().any(|n| n == "b64"));
+            if !self.unencoded || !listed {
+                return Err(Error::UnencodedPayloadNotAllowed);
+            }
+        }
+        header
+            .check_crit(understood)
+            .map_err(jwt_claims::Error::Crit)?;
+        let alg = header.alg.as_ref().ok_or(jwt_claims::Error::MissingAlgorithm)?;
+        if !self.allowed.contains(alg) || !alg.is_signature() {
+            return Err(Error::AlgorithmNotAllowed(alg.clone()));
+        }
+        if detached.is_some() && !parts.payload.is_empty() {
+            return Err(Error::NotDetached);
+        }
+
+        let mut sig_buf = [0u8; MAX_SIGNATURE];
+        let signature = match base64url::decode_to_slice(parts.signature, &mut sig_buf) {
+            Ok(n) if n > 0 => sig_buf.get(..n).unwrap_or_default(),
+            _ => return Err(Error::InvalidSignature),
+        };
+
+        let encoded_detached;
+        let input: [&[u8]; 3] = match (detached, unencoded) {
+            (None, false) => [parts.signing_input().as_bytes(), b"", b""],
+            (None, true) => [parts.header.as_bytes(), b".", parts.payload.as_bytes()],
+            (Some(payload), true) => [parts.header.as_bytes(), b".", payload],
+            (Some(payload), false) => {
+                encoded_detached = base64url::encode(payload);
+                [parts.header.as_bytes(), b".", encoded_detached.as_bytes()]
+            }
+        };
+        let input: &[&[u8]] = match (detached, unencoded) {
+            (None, false) => input.get(..1).unwrap_or_default(),
+            _ => &input,
+        };
+
+        let kid = self.verify_with_candidates(&header, alg, input, signature)?;
+        Ok(Checked {
+            header,
+            parts,
+            unencoded,
+            kid,
+        })
+    }
+
+    /// Tries the candidate keys; returns the `kid` of the one that verified.
+    fn verify_with_candidates(
+        &self,
+        header: &Header,
+        alg: &Algorithm,
+        input: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<Option<String>, Error> {
+        let token_kid = header.kid.as_deref();
+        let by_kid = |k: &&VerifyingKey| k.alg() == alg && token_kid.is_some() && k.kid() == token_kid;
+        let anonymous = |k: &&VerifyingKey| k.alg() == alg && k.kid().is_none();
+        let mut candidates: Box<dyn Iterator<Item = &VerifyingKey>> =
+            if self.keys.iter().any(|k| by_kid(&k)) {
+                Box::new(self.keys.iter().filter(by_kid))
+            } else if token_kid.is_none() {
+                Box::new(self.keys.iter().filter(|k| k.alg() == alg))
+            } else {
+                Box::new(self.keys.iter().filter(anonymous))
+            };
+        let mut tried = 0;
+        for key in candidates.by_ref().take(self.max_candidates) {
+            tried += 1;
+            if key.verify_parts(input, signature) {
+                return Ok(key.kid().map(str::to_owned));
+            }
+        }
+        if tried == 0 {
+            return Err(Error::NoMatchingKey {
+                kid: token_kid.map(jwt_claims::json::truncate),
+            });
+        }
+        Err(Error::InvalidSignature)
+    }
+}
+
+/// The keys a JWK gives for the allowed algorithms.
+fn keys_of(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Vec<VerifyingKey>, Error> {
+    if jwk.key_use.as_deref().is_some_and(|u| u != "sig") {
+        return Ok(Vec::new());
+    }
+    if jwk.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|o| o == "verify")) {
+        return Ok(Vec::new());
+    }
+    let mut keys = Vec::new();
+    for alg in jwk.signature_algorithms() {
+        if allowed.contains(&alg) {
+            keys.push(jwk.verifying_key(Some(alg))?);
+        }
+    }
+    Ok(keys)
+}
+
+/// A token whose signature holds.
+struct Checked<'t> {
+    header: Header,
+    parts: JwsCompact<'t>,
+    unencoded: bool,
+    kid: Option<String>,
+}
+
+impl Checked<'_> {
+    /// Step 5: the payload bytes, appended to `out`.
+    fn payload_into(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.unencoded {
+            out.extend_from_slice(self.parts.payload.as_bytes());
+            return Ok(());
+        }
+        base64url::decode_to_vec(self.parts.payload, out).map_err(|source| {
+            Error::Token(jwt_claims::Error::Base64 {
+                segment: Segment::Payload,
+                source,
+            })
+        })
+    }
+}
