@@ -261,6 +261,11 @@ impl Verifier {
         &self.allowed
     }
 
+    /// Whether RFC 7797 unencoded payloads are accepted.
+    pub(crate) const fn unencoded_allowed(&self) -> bool {
+        self.unencoded
+    }
+
     /// The limits in force.
     #[must_use]
     pub const fn limits(&self) -> &Limits {
@@ -385,7 +390,7 @@ impl Verifier {
     }
 
     /// Tries the candidate keys; returns the `kid` of the one that verified.
-    fn verify_with_candidates(
+    pub(crate) fn verify_with_candidates(
         &self,
         header: &Header,
         alg: &Algorithm,

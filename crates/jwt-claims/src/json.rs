@@ -59,13 +59,17 @@ pub enum JsonError {
 }
 
 impl JsonError {
-    pub(crate) fn duplicate(name: &str) -> Self {
+    /// A [`JsonError::DuplicateMember`], the name cut for display.
+    #[must_use]
+    pub fn duplicate(name: &str) -> Self {
         Self::DuplicateMember {
             name: truncate(name),
         }
     }
 
-    pub(crate) fn invalid(name: &str, reason: impl fmt::Display) -> Self {
+    /// A [`JsonError::InvalidMember`], the name cut for display.
+    #[must_use]
+    pub fn invalid(name: &str, reason: impl fmt::Display) -> Self {
         Self::InvalidMember {
             name: truncate(name),
             reason: reason.to_string(),
