@@ -47,10 +47,9 @@ impl fmt::Display for KeyError {
             Self::WrongKeyType { alg, key } => write!(f, "a {key} key cannot be used with {alg}"),
             Self::TooWeak(why) => write!(f, "key too weak: {why}"),
             Self::Invalid(why) => write!(f, "invalid key: {why}"),
-            Self::AlgorithmMismatch { requested, jwk } => write!(
-                f,
-                "the JWK is for algorithm \"{jwk}\", not \"{requested}\""
-            ),
+            Self::AlgorithmMismatch { requested, jwk } => {
+                write!(f, "the JWK is for algorithm \"{jwk}\", not \"{requested}\"")
+            }
             Self::UsageNotPermitted(why) => write!(f, "key usage not permitted: {why}"),
             Self::PublicKeyAsSecret => f.write_str(
                 "the HMAC secret is public-key material (PEM or DER); refusing to use it",

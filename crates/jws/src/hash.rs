@@ -59,4 +59,3 @@ impl Tag {
         Self { bytes, len }
     }
 }
-

@@ -36,8 +36,7 @@ impl fmt::Debug for HmacKey {
 /// SubjectPublicKeyInfo. Such a "secret" is the classic algorithm-confusion attack.
 fn looks_like_public_key(secret: &[u8]) -> bool {
     let trimmed = secret.trim_ascii_start();
-    trimmed.starts_with(b"-----BEGIN")
-        || spki::SubjectPublicKeyInfoRef::try_from(secret).is_ok()
+    trimmed.starts_with(b"-----BEGIN") || spki::SubjectPublicKeyInfoRef::try_from(secret).is_ok()
 }
 
 impl HmacKey {
@@ -68,7 +67,6 @@ impl HmacKey {
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
     }
-
 
     /// The full-length MAC of the concatenation of `parts`.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> Tag {

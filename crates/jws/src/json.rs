@@ -109,7 +109,8 @@ impl<'p> JsonSigner<'p> {
         if self.unencoded {
             mark_unencoded(&mut protected);
         }
-        let protected_json = serde_json::to_value(&protected).map_err(|e| Error::Encode(e.to_string()))?;
+        let protected_json =
+            serde_json::to_value(&protected).map_err(|e| Error::Encode(e.to_string()))?;
         if let (Some(unprotected), Value::Object(p)) = (&unprotected, &protected_json) {
             if let Some(name) = unprotected.keys().find(|k| p.contains_key(*k)) {
                 return Err(Error::Encode(format!(
@@ -118,10 +119,12 @@ impl<'p> JsonSigner<'p> {
                 )));
             }
         }
-        let protected_segment =
-            base64url::encode(serde_json::to_vec(&protected_json).map_err(|e| Error::Encode(e.to_string()))?);
+        let protected_segment = base64url::encode(
+            serde_json::to_vec(&protected_json).map_err(|e| Error::Encode(e.to_string()))?,
+        );
         let payload = self.payload_segment()?;
-        let signature = key.sign_parts(&[protected_segment.as_bytes(), b".", payload.as_bytes()])?;
+        let signature =
+            key.sign_parts(&[protected_segment.as_bytes(), b".", payload.as_bytes()])?;
         self.entries.push(Entry {
             protected: protected_segment,
             header: unprotected,
@@ -154,7 +157,12 @@ impl<'p> JsonSigner<'p> {
         }
         doc.insert(
             "signatures".into(),
-            Value::Array(self.entries.iter().map(|e| Value::Object(Self::entry_object(e))).collect()),
+            Value::Array(
+                self.entries
+                    .iter()
+                    .map(|e| Value::Object(Self::entry_object(e)))
+                    .collect(),
+            ),
         );
         serde_json::to_string(&doc).map_err(|e| Error::Encode(e.to_string()))
     }
@@ -234,7 +242,10 @@ fn take_str(map: &mut JsonObject, name: &str) -> Result<Option<String>, Error> {
     match map.remove(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::Json(strict::JsonError::invalid(name, "must be a string"))),
+        Some(_) => Err(Error::Json(strict::JsonError::invalid(
+            name,
+            "must be a string",
+        ))),
     }
 }
 
@@ -250,11 +261,19 @@ fn parse_entry(mut m: JsonObject) -> Result<Parsed, Error> {
     let header = match m.remove("header") {
         None => None,
         Some(Value::Object(h)) => Some(h),
-        Some(_) => return Err(Error::Json(strict::JsonError::invalid("header", "must be an object"))),
+        Some(_) => {
+            return Err(Error::Json(strict::JsonError::invalid(
+                "header",
+                "must be an object",
+            )));
+        }
     };
-    let signature = take_str(&mut m, "signature")?.ok_or_else(|| malformed("missing \"signature\""))?;
+    let signature =
+        take_str(&mut m, "signature")?.ok_or_else(|| malformed("missing \"signature\""))?;
     if protected.is_empty() && header.is_none() {
-        return Err(malformed("a signature has neither \"protected\" nor \"header\""));
+        return Err(malformed(
+            "a signature has neither \"protected\" nor \"header\"",
+        ));
     }
     Ok(Parsed {
         protected,
@@ -306,11 +325,15 @@ impl Verifier {
             }
             .into());
         }
-        let mut doc = strict::object_from_slice(json.as_bytes(), limits.max_json_depth).map_err(Error::Json)?;
+        let mut doc = strict::object_from_slice(json.as_bytes(), limits.max_json_depth)
+            .map_err(Error::Json)?;
         let payload_member = take_str(&mut doc, "payload")?;
         let entries: Vec<Parsed> = match doc.remove("signatures") {
             Some(Value::Array(items)) => {
-                if doc.contains_key("signature") || doc.contains_key("protected") || doc.contains_key("header") {
+                if doc.contains_key("signature")
+                    || doc.contains_key("protected")
+                    || doc.contains_key("header")
+                {
                     return Err(malformed("both general and flattened members"));
                 }
                 if items.is_empty() {
@@ -398,10 +421,14 @@ impl Verifier {
         if let Some(unprotected) = &entry.header {
             for (name, value) in unprotected {
                 if joint.contains_key(name) {
-                    return Err(malformed("a header parameter is both protected and unprotected"));
+                    return Err(malformed(
+                        "a header parameter is both protected and unprotected",
+                    ));
                 }
                 if name == "crit" || name == "b64" {
-                    return Err(malformed("\"crit\" and \"b64\" must be in the protected header"));
+                    return Err(malformed(
+                        "\"crit\" and \"b64\" must be in the protected header",
+                    ));
                 }
                 joint.insert(name.clone(), value.clone());
             }
@@ -415,12 +442,21 @@ impl Verifier {
     }
 
     /// `Some(kid of the key)` when a trusted key verifies this signature.
-    fn verify_one(&self, header: &Header, entry: &Parsed, payload: &[u8]) -> Option<Option<String>> {
+    fn verify_one(
+        &self,
+        header: &Header,
+        entry: &Parsed,
+        payload: &[u8],
+    ) -> Option<Option<String>> {
         let unencoded = header.b64 == Some(false);
         if unencoded && !self.unencoded_allowed() {
             return None;
         }
-        let understood: &[&str] = if self.unencoded_allowed() { &["b64"] } else { &[] };
+        let understood: &[&str] = if self.unencoded_allowed() {
+            &["b64"]
+        } else {
+            &[]
+        };
         header.check_crit(understood).ok()?;
         let alg = header.alg.as_ref()?;
         if !self.allowed_algorithms().contains(alg) {
@@ -431,7 +467,8 @@ impl Verifier {
             return None;
         }
         let input: [&[u8]; 3] = [entry.protected.as_bytes(), b".", payload];
-        self.verify_with_candidates(header, alg, &input, &signature).ok()
+        self.verify_with_candidates(header, alg, &input, &signature)
+            .ok()
     }
 }
 

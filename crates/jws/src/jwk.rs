@@ -279,7 +279,8 @@ impl Jwk {
             }
             "EC" => {
                 let crv = take_string(&mut map, "crv")?.ok_or(JwkError::MissingParameter("crv"))?;
-                let len = ec_len(&crv).ok_or_else(|| JwkError::UnsupportedCurve(json::truncate(&crv)))?;
+                let len =
+                    ec_len(&crv).ok_or_else(|| JwkError::UnsupportedCurve(json::truncate(&crv)))?;
                 let x = require_bytes(&mut map, "x")?;
                 check_len("x", &x, len)?;
                 let y = require_bytes(&mut map, "y")?;
@@ -550,12 +551,17 @@ impl Jwk {
             KeyMaterial::Oct { k } => SigningKey::hmac(alg, k.expose())?,
             KeyMaterial::Okp { crv, d: Some(d), x } if crv == "Ed25519" => {
                 if alg != Algorithm::EdDSA {
-                    return Err(KeyError::WrongKeyType { alg, key: "Ed25519" });
+                    return Err(KeyError::WrongKeyType {
+                        alg,
+                        key: "Ed25519",
+                    });
                 }
                 let key = SigningKey::ed25519(d.expose())?;
                 if let PublicParts::Ed25519(public) = key.verifying_key().public_parts() {
                     if public.as_slice() != x.as_slice() {
-                        return Err(KeyError::Invalid("\"x\" is not the public key of \"d\"".into()));
+                        return Err(KeyError::Invalid(
+                            "\"x\" is not the public key of \"d\"".into(),
+                        ));
                     }
                 }
                 key
@@ -564,19 +570,26 @@ impl Jwk {
                 let key = SigningKey::ecdsa(alg, d.expose())?;
                 let expected = self.verifying_key(Some(key.alg().clone())).ok();
                 if expected.is_none_or(|v| !same_public(&v, &key.verifying_key())) {
-                    return Err(KeyError::Invalid("\"x\"/\"y\" are not the public key of \"d\"".into()));
+                    return Err(KeyError::Invalid(
+                        "\"x\"/\"y\" are not the public key of \"d\"".into(),
+                    ));
                 }
                 key
             }
-            KeyMaterial::Rsa { n, e, private: Some(p) } => {
+            KeyMaterial::Rsa {
+                n,
+                e,
+                private: Some(p),
+            } => {
                 let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
                 let primes = p
                     .crt
                     .as_ref()
                     .map(|c| vec![big(c.p.expose()), big(c.q.expose())])
                     .unwrap_or_default();
-                let key = rsa::PrivateKey::from_components(big(n), big(e), big(p.d.expose()), primes)
-                    .map_err(|x| KeyError::Invalid(format!("RSA private key: {x}")))?;
+                let key =
+                    rsa::PrivateKey::from_components(big(n), big(e), big(p.d.expose()), primes)
+                        .map_err(|x| KeyError::Invalid(format!("RSA private key: {x}")))?;
                 SigningKey::rsa(alg, key)?
             }
             KeyMaterial::Okp { crv, .. } if crv != "Ed25519" => {
@@ -604,7 +617,11 @@ impl Jwk {
                 if crv != "Ed25519" || alg != Algorithm::EdDSA {
                     return Err(KeyError::WrongKeyType {
                         alg,
-                        key: if crv == "Ed25519" { "Ed25519" } else { "X25519" },
+                        key: if crv == "Ed25519" {
+                            "Ed25519"
+                        } else {
+                            "X25519"
+                        },
                     });
                 }
                 VerifyingKey::ed25519(x)?
@@ -662,7 +679,10 @@ fn same_public(a: &VerifyingKey, b: &VerifyingKey) -> bool {
 }
 
 fn strip_zeros(b: &[u8]) -> Vec<u8> {
-    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len().saturating_sub(1));
+    let first = b
+        .iter()
+        .position(|&x| x != 0)
+        .unwrap_or(b.len().saturating_sub(1));
     b.get(first..).unwrap_or_default().to_vec()
 }
 
@@ -762,10 +782,7 @@ impl SigningKey {
             }
             (_, m) => m,
         };
-        Jwk {
-            material,
-            ..public
-        }
+        Jwk { material, ..public }
     }
 }
 

@@ -114,7 +114,9 @@ impl JwkSet {
 
     /// Every key with this `kid`.
     pub fn find<'a>(&'a self, kid: &'a str) -> impl Iterator<Item = &'a Jwk> + 'a {
-        self.keys.iter().filter(move |k| k.kid.as_deref() == Some(kid))
+        self.keys
+            .iter()
+            .filter(move |k| k.kid.as_deref() == Some(kid))
     }
 
     /// The set of the public parts (secret `oct` keys left out).
@@ -132,7 +134,12 @@ impl JwkSet {
     pub fn check_unique_kids(&self) -> Result<(), JwkError> {
         for (i, key) in self.keys.iter().enumerate() {
             if let Some(kid) = &key.kid {
-                if self.keys.iter().take(i).any(|k| k.kid.as_ref() == Some(kid)) {
+                if self
+                    .keys
+                    .iter()
+                    .take(i)
+                    .any(|k| k.kid.as_ref() == Some(kid))
+                {
                     return Err(JwkError::DuplicateKid(json::truncate(kid)));
                 }
             }

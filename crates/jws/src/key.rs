@@ -128,11 +128,15 @@ fn joined<'a>(parts: &[&'a [u8]]) -> Cow<'a, [u8]> {
 
 pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), Error> {
     use rand_core::TryRng as _;
-    getrandom::SysRng.try_fill_bytes(buf).map_err(|_| Error::Random)
+    getrandom::SysRng
+        .try_fill_bytes(buf)
+        .map_err(|_| Error::Random)
 }
 
 // ---------------------------------------------------------------------------------------
 
+// The keyed HMAC state stays inline: it is the hot path, and boxing it costs a pointer chase.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum SignInner {
     Hmac(HmacKey),
@@ -188,7 +192,10 @@ impl SigningKey {
     /// [`KeyError`] for another algorithm, a short secret, or public-key material.
     pub fn hmac(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         match Family::of(&alg)? {
-            Family::Hmac(hash) => Ok(Self::bind(alg, SignInner::Hmac(HmacKey::new(hash, secret)?))),
+            Family::Hmac(hash) => Ok(Self::bind(
+                alg,
+                SignInner::Hmac(HmacKey::new(hash, secret)?),
+            )),
             f => Err(wrong_type(&alg, f.kind()).swap_kind("HMAC secret")),
         }
     }
@@ -281,7 +288,10 @@ impl SigningKey {
                 p521::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|x| e(&x))?,
             )),
             Family::RsaPkcs1(_) | Family::RsaPss(_) => {
-                return Self::rsa(alg, rsa::PrivateKey::from_pkcs8_der(der).map_err(|x| e(&x))?);
+                return Self::rsa(
+                    alg,
+                    rsa::PrivateKey::from_pkcs8_der(der).map_err(|x| e(&x))?,
+                );
             }
         };
         Ok(Self::bind(alg, inner))
@@ -297,10 +307,11 @@ impl SigningKey {
                 .map_err(|x| invalid("PKCS#1 private key")(&x))?;
             return Self::rsa(alg, key);
         }
-        let (label, doc) =
-            pkcs8::SecretDocument::from_pem(pem).map_err(|x| invalid("PEM")(&x))?;
+        let (label, doc) = pkcs8::SecretDocument::from_pem(pem).map_err(|x| invalid("PEM")(&x))?;
         if label != "PRIVATE KEY" {
-            return Err(KeyError::Invalid(format!("PEM label \"{label}\" is not PRIVATE KEY")));
+            return Err(KeyError::Invalid(format!(
+                "PEM label \"{label}\" is not PRIVATE KEY"
+            )));
         }
         Self::from_pkcs8_der(alg, doc.as_bytes())
     }
@@ -326,15 +337,30 @@ impl SigningKey {
             }
             Family::P256 => Ok(Self::bind(
                 alg,
-                SignInner::P256(Box::new(<p256::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(&mut getrandom::SysRng).map_err(|_| Error::Random)?)),
+                SignInner::P256(Box::new(
+                    <p256::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(
+                        &mut getrandom::SysRng,
+                    )
+                    .map_err(|_| Error::Random)?,
+                )),
             )),
             Family::P384 => Ok(Self::bind(
                 alg,
-                SignInner::P384(Box::new(<p384::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(&mut getrandom::SysRng).map_err(|_| Error::Random)?)),
+                SignInner::P384(Box::new(
+                    <p384::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(
+                        &mut getrandom::SysRng,
+                    )
+                    .map_err(|_| Error::Random)?,
+                )),
             )),
             Family::P521 => Ok(Self::bind(
                 alg,
-                SignInner::P521(Box::new(<p521::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(&mut getrandom::SysRng).map_err(|_| Error::Random)?)),
+                SignInner::P521(Box::new(
+                    <p521::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(
+                        &mut getrandom::SysRng,
+                    )
+                    .map_err(|_| Error::Random)?,
+                )),
             )),
             Family::RsaPkcs1(_) | Family::RsaPss(_) => {
                 if rsa_bits < MIN_RSA_BITS {
@@ -414,12 +440,24 @@ impl SigningKey {
                 let digest = hash.digest(parts);
                 let mut rng = getrandom::SysRng;
                 let result = match (hash, pss) {
-                    (HashAlg::Sha256, false) => k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha256>(), digest.as_slice()),
-                    (HashAlg::Sha384, false) => k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha384>(), digest.as_slice()),
-                    (HashAlg::Sha512, false) => k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha512>(), digest.as_slice()),
-                    (HashAlg::Sha256, true) => k.sign_with_rng(&mut rng, Pss::<Sha256>::new(), digest.as_slice()),
-                    (HashAlg::Sha384, true) => k.sign_with_rng(&mut rng, Pss::<Sha384>::new(), digest.as_slice()),
-                    (HashAlg::Sha512, true) => k.sign_with_rng(&mut rng, Pss::<Sha512>::new(), digest.as_slice()),
+                    (HashAlg::Sha256, false) => {
+                        k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha256>(), digest.as_slice())
+                    }
+                    (HashAlg::Sha384, false) => {
+                        k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha384>(), digest.as_slice())
+                    }
+                    (HashAlg::Sha512, false) => {
+                        k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha512>(), digest.as_slice())
+                    }
+                    (HashAlg::Sha256, true) => {
+                        k.sign_with_rng(&mut rng, Pss::<Sha256>::new(), digest.as_slice())
+                    }
+                    (HashAlg::Sha384, true) => {
+                        k.sign_with_rng(&mut rng, Pss::<Sha384>::new(), digest.as_slice())
+                    }
+                    (HashAlg::Sha512, true) => {
+                        k.sign_with_rng(&mut rng, Pss::<Sha512>::new(), digest.as_slice())
+                    }
                 };
                 result.map_err(|e| Error::Encode(format!("RSA signing failed: {e}")))?
             }
@@ -460,6 +498,7 @@ impl KeyError {
 
 // ---------------------------------------------------------------------------------------
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum VerifyInner {
     Hmac(HmacKey),
@@ -597,7 +636,8 @@ impl VerifyingKey {
         let inner = match Family::of(&alg)? {
             Family::Hmac(_) => return Err(wrong_type(&alg, "SubjectPublicKeyInfo")),
             Family::Ed25519 => {
-                let key = ed25519_dalek::VerifyingKey::from_public_key_der(der).map_err(|x| e(&x))?;
+                let key =
+                    ed25519_dalek::VerifyingKey::from_public_key_der(der).map_err(|x| e(&x))?;
                 return Self::ed25519(key.as_bytes());
             }
             Family::P256 => VerifyInner::P256(
@@ -610,7 +650,10 @@ impl VerifyingKey {
                 p521::ecdsa::VerifyingKey::from_public_key_der(der).map_err(|x| e(&x))?,
             )),
             Family::RsaPkcs1(_) | Family::RsaPss(_) => {
-                return Self::rsa(alg, rsa::PublicKey::from_public_key_der(der).map_err(|x| e(&x))?);
+                return Self::rsa(
+                    alg,
+                    rsa::PublicKey::from_public_key_der(der).map_err(|x| e(&x))?,
+                );
             }
         };
         Ok(Self::bind(alg, inner))
@@ -629,7 +672,9 @@ impl VerifyingKey {
         }
         let (label, doc) = pkcs8::Document::from_pem(pem).map_err(|x| invalid("PEM")(&x))?;
         if label != "PUBLIC KEY" {
-            return Err(KeyError::Invalid(format!("PEM label \"{label}\" is not PUBLIC KEY")));
+            return Err(KeyError::Invalid(format!(
+                "PEM label \"{label}\" is not PUBLIC KEY"
+            )));
         }
         Self::from_public_key_der(alg, doc.as_bytes())
     }
@@ -700,9 +745,15 @@ impl VerifyingKey {
                 let digest = hash.digest(parts);
                 let d = digest.as_slice();
                 match (hash, pss) {
-                    (HashAlg::Sha256, false) => k.verify(Pkcs1v15Sign::new::<Sha256>(), d, signature),
-                    (HashAlg::Sha384, false) => k.verify(Pkcs1v15Sign::new::<Sha384>(), d, signature),
-                    (HashAlg::Sha512, false) => k.verify(Pkcs1v15Sign::new::<Sha512>(), d, signature),
+                    (HashAlg::Sha256, false) => {
+                        k.verify(Pkcs1v15Sign::new::<Sha256>(), d, signature)
+                    }
+                    (HashAlg::Sha384, false) => {
+                        k.verify(Pkcs1v15Sign::new::<Sha384>(), d, signature)
+                    }
+                    (HashAlg::Sha512, false) => {
+                        k.verify(Pkcs1v15Sign::new::<Sha512>(), d, signature)
+                    }
                     (HashAlg::Sha256, true) => k.verify(Pss::<Sha256>::new(), d, signature),
                     (HashAlg::Sha384, true) => k.verify(Pss::<Sha384>::new(), d, signature),
                     (HashAlg::Sha512, true) => k.verify(Pss::<Sha512>::new(), d, signature),
@@ -774,7 +825,11 @@ mod tests {
     fn every_signature_algorithm_has_a_family_and_others_do_not() {
         for alg in Algorithm::ALL {
             let family = Family::of(alg);
-            assert_eq!(family.is_ok(), alg.is_signature() && *alg != Algorithm::ES256K, "{alg}");
+            assert_eq!(
+                family.is_ok(),
+                alg.is_signature() && *alg != Algorithm::ES256K,
+                "{alg}"
+            );
         }
     }
 

@@ -123,7 +123,11 @@ pub fn sign_with_header<T: Serialize>(
 /// # Errors
 /// As [`sign_with_header`]; [`Error::Encode`] when an unencoded, attached payload is not
 /// valid UTF-8 or contains `.` (RFC 7797 5.2).
-pub fn sign_payload(key: &SigningKey, payload: &[u8], options: &SignOptions) -> Result<String, Error> {
+pub fn sign_payload(
+    key: &SigningKey,
+    payload: &[u8],
+    options: &SignOptions,
+) -> Result<String, Error> {
     let mut header = prepare_header(key, options.header.clone())?;
     if options.unencoded {
         mark_unencoded(&mut header);

