@@ -350,7 +350,8 @@ fn malformed_tokens() {
         format!("{h}=.{p}.{s}"),
         format!("{h}.{p}=.{s}"),
         format!("{h}.{p}.{s}="),
-        format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")),
+        format!("{h}.{p}.+{}", &s[1..]),
+        format!("{h}.{p}.{}/", &s[..s.len() - 1]),
         String::new(),
         "..".to_owned(),
     ];
