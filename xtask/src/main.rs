@@ -2,22 +2,40 @@
 //!
 //! - `cargo xtask ci`: every CI step, in order, timed; stops at the first failure.
 //! - `cargo xtask fuzz [TARGET] [--time SECONDS] [--smoke]`: the cargo-fuzz targets.
+//! - `cargo xtask bench [--save]`: the comparison benchmarks as a Markdown table.
+//! - `cargo xtask release (major|minor|patch|X.Y.Z) [--execute] [--publish]`.
+//! - `cargo xtask check-features`: each library crate with no default features and with
+//!   each feature alone.
+//!
+//! `--root DIR` before the command runs it on another workspace (the release tests use it).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
+mod features;
 mod fuzz;
+mod metadata;
+mod release;
 
 const USAGE: &str = "\
-usage: cargo xtask <command>
+usage: cargo xtask [--root DIR] <command>
 
 commands:
-  ci                                   run every CI step (fmt, clippy, test, doc, fuzz smoke)
+  ci                                   run every CI step (fmt, clippy, test, doc, fuzz smoke,
+                                       check-features), timed, stopping at the first failure
   fuzz [TARGET] [--time SECS] [--smoke]
                                        run cargo-fuzz targets (all by default) on fuzz/corpus;
                                        --smoke gives each target a short run (CI)
+  bench [--save]                       run the comparison benchmarks, print a Markdown table;
+                                       --save writes BENCHMARKS.md
+  release (major|minor|patch|X.Y.Z) [--execute] [--publish] [--skip-checks]
+                                       bump every publishable crate, move the changelog,
+                                       commit and tag (dry run without --execute)
+  check-features                       build each library crate with no default features and
+                                       with each feature alone
 ";
 
 /// A failure that ends the command, with what to tell the user.
@@ -27,10 +45,27 @@ pub(crate) struct Failure(pub(crate) String);
 pub(crate) type Result<T = ()> = std::result::Result<T, Failure>;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let root = if args.first().is_some_and(|a| a == "--root") {
+        let Some(dir) = args.get(1).cloned() else {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        };
+        args.drain(..2);
+        PathBuf::from(dir)
+    } else {
+        root()
+    };
+    let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
-        Some("ci") => ci(args.get(1..).unwrap_or_default()),
-        Some("fuzz") => fuzz::command(args.get(1..).unwrap_or_default()),
+        Some("ci") => match rest.first() {
+            Some(extra) => Err(Failure(format!("ci takes no argument, got {extra:?}"))),
+            None => ci_in(&root),
+        },
+        Some("fuzz") => fuzz::command(rest),
+        Some("bench") => bench::command(&root, rest),
+        Some("release") => release::command(&root, rest),
+        Some("check-features") => features::command(&root),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -55,10 +90,10 @@ pub(crate) fn root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-/// `cargo`, as the one that runs us.
-pub(crate) fn cargo() -> Command {
+/// `cargo`, as the one that runs us, in the workspace at `dir`.
+pub(crate) fn cargo_in(dir: &Path) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(root());
+    cmd.current_dir(dir);
     cmd
 }
 
@@ -88,12 +123,10 @@ pub(crate) fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
     result.map_err(|Failure(m)| Failure(format!("step \"{name}\" failed: {m}")))
 }
 
-/// The CI steps, in the order `.ci/run` runs them.
-fn ci(args: &[String]) -> Result {
-    if let Some(extra) = args.first() {
-        return Err(Failure(format!("ci takes no argument, got {extra:?}")));
-    }
+/// The CI steps, in the order `.ci/run` runs them, for the workspace at `root`.
+pub(crate) fn ci_in(root: &Path) -> Result {
     let start = Instant::now();
+    let cargo = || cargo_in(root);
     step("fmt", || run(cargo().args(["fmt", "--all", "--check"])))?;
     step("clippy", || {
         run(cargo().args([
@@ -105,15 +138,20 @@ fn ci(args: &[String]) -> Result {
             "warnings",
         ]))
     })?;
-    step("test", || run(cargo().args(["test", "--workspace"])))?;
+    step("test (cargo test --workspace)", || {
+        run(cargo().args(["test", "--workspace"]))
+    })?;
     step("doc", || {
         run(cargo()
             .args(["doc", "--workspace", "--no-deps"])
             .env("RUSTDOCFLAGS", "-D warnings"))
     })?;
-    step("fuzz smoke", || {
-        fuzz::run_targets(&fuzz::targets()?, fuzz::SMOKE_SECS)
-    })?;
+    if root.join("fuzz/Cargo.toml").exists() {
+        step("fuzz smoke", || {
+            fuzz::run_targets(&fuzz::targets()?, fuzz::SMOKE_SECS)
+        })?;
+    }
+    step("check-features", || features::command(root))?;
     println!(
         "\nci: all steps passed in {:.0} s",
         start.elapsed().as_secs_f64()

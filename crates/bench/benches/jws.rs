@@ -1,0 +1,159 @@
+//! Sign and verify-with-validation of one access token, for HS256, EdDSA, ES256 and RS256:
+//! the raw floor, `jws`, `jsonwebtoken` and `jwt-simple`, in one run.
+//!
+//! `cargo bench -p jose-bench --bench jws` (or `cargo xtask bench`). Criterion groups are
+//! named `<ALG> <sign|verify>`, functions `floor`, `jws`, `jsonwebtoken`, `jwt-simple`.
+#![allow(missing_docs, clippy::unwrap_used, clippy::too_many_lines)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jose_bench::{AUDIENCE, Alg, AccessClaims, Custom, ISSUER, Material, access_claims, jws_claims, jws_validation, now};
+
+type SignFn = Box<dyn Fn() -> String>;
+type VerifyFn = Box<dyn Fn(&str) -> bool>;
+
+fn jsonwebtoken_pair(m: &Material, claims: AccessClaims) -> (SignFn, VerifyFn) {
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+    let (alg, enc, dec) = match m.alg {
+        Alg::Hs256 => (
+            Algorithm::HS256,
+            EncodingKey::from_secret(&m.secret),
+            DecodingKey::from_secret(&m.secret),
+        ),
+        Alg::EdDsa => (
+            Algorithm::EdDSA,
+            EncodingKey::from_ed_der(&m.pkcs8),
+            DecodingKey::from_ed_components(&m.public_b64[0]).unwrap(),
+        ),
+        Alg::Es256 => (
+            Algorithm::ES256,
+            EncodingKey::from_ec_der(&m.pkcs8),
+            DecodingKey::from_ec_components(&m.public_b64[0], &m.public_b64[1]).unwrap(),
+        ),
+        Alg::Rs256 => (
+            Algorithm::RS256,
+            EncodingKey::from_rsa_der(&m.rsa_pkcs1),
+            DecodingKey::from_rsa_components(&m.public_b64[0], &m.public_b64[1]).unwrap(),
+        ),
+    };
+    let header = Header::new(alg);
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    (
+        Box::new(move || encode(&header, &claims, &enc).unwrap()),
+        Box::new(move |t| decode::<AccessClaims>(t, &dec, &validation).is_ok()),
+    )
+}
+
+fn jwt_simple_pair(m: &Material) -> (SignFn, VerifyFn) {
+    use jwt_simple::prelude::*;
+    let base = access_claims(now());
+    let claims = move || {
+        Claims::with_custom_claims(
+            Custom {
+                scope: base.scope.clone(),
+                roles: base.roles.clone(),
+            },
+            Duration::from_secs(1800),
+        )
+        .with_issuer(ISSUER)
+        .with_subject(&base.sub)
+        .with_audience(AUDIENCE)
+        .with_jwt_id(&base.jti)
+    };
+    let options = VerificationOptions {
+        allowed_issuers: Some(HashSet::from([ISSUER.to_owned()])),
+        allowed_audiences: Some(HashSet::from([AUDIENCE.to_owned()])),
+        ..VerificationOptions::default()
+    };
+    match m.alg {
+        Alg::Hs256 => {
+            let key = HS256Key::from_bytes(&m.secret);
+            let k2 = key.clone();
+            (
+                Box::new(move || key.authenticate(claims()).unwrap()),
+                Box::new(move |t| k2.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+            )
+        }
+        Alg::EdDsa => {
+            let key = Ed25519KeyPair::from_der(&m.pkcs8).unwrap();
+            let public = key.public_key();
+            (
+                Box::new(move || key.sign(claims()).unwrap()),
+                Box::new(move |t| public.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+            )
+        }
+        Alg::Es256 => {
+            let key = ES256KeyPair::from_bytes(&m.raw_private).unwrap();
+            let public = key.public_key();
+            (
+                Box::new(move || key.sign(claims()).unwrap()),
+                Box::new(move |t| public.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+            )
+        }
+        Alg::Rs256 => {
+            let key = RS256KeyPair::from_der(&m.rsa_pkcs1)
+                .or_else(|_| RS256KeyPair::from_der(&m.pkcs8))
+                .unwrap();
+            let public = RS256PublicKey::from_components(&m.public_raw[0], &m.public_raw[1]).unwrap();
+            (
+                Box::new(move || key.sign(claims()).unwrap()),
+                Box::new(move |t| public.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+            )
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    for alg in Alg::ALL {
+        let m = Material::new(alg);
+        let t = now();
+        let floor_claims = access_claims(t);
+        let ours = jws_claims(t);
+        let verifier = m.jws_verifier();
+        let validation = jws_validation();
+        let (jwt_sign, jwt_verify) = jsonwebtoken_pair(&m, access_claims(t));
+        let (simple_sign, simple_verify) = jwt_simple_pair(&m);
+
+        // Every library's token verifies with every other library: same claims, same key.
+        let tokens = [
+            m.floor.sign(&floor_claims),
+            jws::sign(&m.jws_signer, &ours).unwrap(),
+            jwt_sign(),
+            simple_sign(),
+        ];
+        for token in &tokens {
+            assert!(verifier.verify::<Custom>(token, &validation).is_ok(), "{}", alg.name());
+        }
+        assert_eq!(m.floor.verify(&tokens[1]).as_ref(), Some(&floor_claims));
+        let token = &tokens[1];
+        assert!(jwt_verify(token) && simple_verify(token), "peers verify jws tokens ({})", alg.name());
+
+        let mut g = c.benchmark_group(format!("{} sign", alg.name()));
+        g.bench_function("floor", |b| b.iter(|| m.floor.sign(black_box(&floor_claims))));
+        g.bench_function("jws", |b| b.iter(|| jws::sign(&m.jws_signer, black_box(&ours)).unwrap()));
+        g.bench_function("jsonwebtoken", |b| b.iter(&jwt_sign));
+        g.bench_function("jwt-simple", |b| b.iter(&simple_sign));
+        g.finish();
+
+        let mut g = c.benchmark_group(format!("{} verify", alg.name()));
+        g.bench_function("floor", |b| b.iter(|| m.floor.verify(black_box(token)).unwrap()));
+        g.bench_function("jws", |b| {
+            b.iter(|| verifier.verify::<Custom>(black_box(token), &validation).unwrap());
+        });
+        g.bench_function("jsonwebtoken", |b| b.iter(|| assert!(jwt_verify(black_box(token)))));
+        g.bench_function("jwt-simple", |b| b.iter(|| assert!(simple_verify(black_box(token)))));
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = bench
+}
+criterion_main!(benches);

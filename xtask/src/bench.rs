@@ -1,0 +1,117 @@
+//! `cargo xtask bench [--save]`: runs the comparison benchmarks and prints a Markdown table
+//! of ns/op and ratios to the floor; `--save` writes it to `BENCHMARKS.md` with a
+//! description of the machine.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::{Failure, Result, cargo_in, run, step};
+
+/// The implementations compared, in column order; `floor` is the reference.
+const COLUMNS: [&str; 4] = ["floor", "jws", "jsonwebtoken", "jwt-simple"];
+/// The benchmark groups, in row order.
+const ROWS: [&str; 8] = [
+    "HS256 sign",
+    "HS256 verify",
+    "EdDSA sign",
+    "EdDSA verify",
+    "ES256 sign",
+    "ES256 verify",
+    "RS256 sign",
+    "RS256 verify",
+];
+
+pub(crate) fn command(root: &Path, args: &[String]) -> Result {
+    let save = match args {
+        [] => false,
+        [flag] if flag == "--save" => true,
+        other => return Err(Failure(format!("bench: unexpected arguments {other:?}"))),
+    };
+    step("cargo bench -p jose-bench --bench jws", || {
+        run(cargo_in(root).args(["bench", "-p", "jose-bench", "--bench", "jws"]))
+    })?;
+    let table = table(root)?;
+    println!("\n{table}");
+    if save {
+        let doc = format!(
+            "# Benchmarks\n\nOne access token (`sub`, `iss`, `aud`, `exp`, `iat`, `nbf`, `jti`, `scope`, `roles`), \
+             signed, and verified with claim validation, by each library with the same key, in one run. \
+             `floor` is base64url + the bare primitive + serde_json into the same struct, without header \
+             parsing or validation: no JWT library can beat it. Ratios are to the floor (lower is better).\n\n\
+             Produced by `cargo xtask bench --save`.\n\n{}\n\n{table}\n",
+            machine()
+        );
+        let path = root.join("BENCHMARKS.md");
+        std::fs::write(&path, doc).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The mean time of one benchmark in ns, from criterion's estimates.
+fn mean_ns(root: &Path, group: &str, function: &str) -> Option<f64> {
+    let path = root
+        .join("target/criterion")
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let doc: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    doc["mean"]["point_estimate"].as_f64()
+}
+
+fn table(root: &Path) -> Result<String> {
+    let mut out = String::from("| operation | floor ns | jws ns (ratio) | jsonwebtoken ns (ratio) | jwt-simple ns (ratio) |\n|---|---:|---:|---:|---:|\n");
+    let mut found = 0;
+    for row in ROWS {
+        let Some(floor) = mean_ns(root, row, COLUMNS[0]) else {
+            continue;
+        };
+        found += 1;
+        let _ = write!(out, "| {row} | {floor:.0} |");
+        for col in COLUMNS.iter().skip(1) {
+            match mean_ns(root, row, col) {
+                Some(ns) => {
+                    let _ = write!(out, " {ns:.0} ({:.2}x) |", ns / floor);
+                }
+                None => out.push_str(" - |"),
+            }
+        }
+        out.push('\n');
+    }
+    if found == 0 {
+        return Err(Failure("no benchmark results under target/criterion".into()));
+    }
+    Ok(out)
+}
+
+fn first_line(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    format!(
+        "Machine: {cpu}, {cores} cores; {}; {}; {}.",
+        first_line("uname", &["-srm"]),
+        first_line("rustc", &["--version"]),
+        jwt_claims::NumericDate::now()
+    )
+}
