@@ -45,7 +45,8 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             machine()
         );
         let path = root.join("BENCHMARKS.md");
-        std::fs::write(&path, doc).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(&path, doc)
+            .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -63,7 +64,9 @@ fn mean_ns(root: &Path, group: &str, function: &str) -> Option<f64> {
 }
 
 fn table(root: &Path) -> Result<String> {
-    let mut out = String::from("| operation | floor ns | jws ns (ratio) | jsonwebtoken ns (ratio) | jwt-simple ns (ratio) |\n|---|---:|---:|---:|---:|\n");
+    let mut out = String::from(
+        "| operation | floor ns | jws ns (ratio) | jsonwebtoken ns (ratio) | jwt-simple ns (ratio) |\n|---|---:|---:|---:|---:|\n",
+    );
     let mut found = 0;
     for row in ROWS {
         let Some(floor) = mean_ns(root, row, COLUMNS[0]) else {
@@ -82,7 +85,9 @@ fn table(root: &Path) -> Result<String> {
         out.push('\n');
     }
     if found == 0 {
-        return Err(Failure("no benchmark results under target/criterion".into()));
+        return Err(Failure(
+            "no benchmark results under target/criterion".into(),
+        ));
     }
     Ok(out)
 }

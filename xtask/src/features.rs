@@ -6,7 +6,10 @@ use std::path::Path;
 use crate::{Result, cargo_in, metadata, run, step};
 
 pub(crate) fn command(root: &Path) -> Result {
-    for m in metadata::members(root)?.iter().filter(|m| m.publishable && m.has_lib) {
+    for m in metadata::members(root)?
+        .iter()
+        .filter(|m| m.publishable && m.has_lib)
+    {
         step(&format!("{}: --no-default-features", m.name), || {
             run(cargo_in(root).args(["check", "--quiet", "-p", &m.name, "--no-default-features"]))
         })?;

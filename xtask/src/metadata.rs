@@ -24,7 +24,13 @@ pub(crate) struct Member {
 /// The workspace members of the workspace at `root`.
 pub(crate) fn members(root: &std::path::Path) -> Result<Vec<Member>> {
     let out = cargo_in(root)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .output()
         .map_err(|e| Failure(format!("cannot run cargo metadata: {e}")))?;
     if !out.status.success() {
@@ -97,7 +103,9 @@ pub(crate) fn publish_order(members: &[Member]) -> Result<Vec<Member>> {
                     .all(|d| done.contains(d.as_str()) || !publishable.contains_key(d.as_str()))
         });
         let Some(next) = ready else {
-            return Err(Failure("the publishable crates depend on each other in a cycle".into()));
+            return Err(Failure(
+                "the publishable crates depend on each other in a cycle".into(),
+            ));
         };
         done.insert(next.name.as_str());
         order.push((*next).clone());

@@ -72,9 +72,8 @@ fn parse_args(args: &[String]) -> Result<Options> {
             }
         }
     }
-    opts.bump = bump.ok_or_else(|| {
-        Failure("release: say major, minor, patch or an explicit X.Y.Z".into())
-    })?;
+    opts.bump = bump
+        .ok_or_else(|| Failure("release: say major, minor, patch or an explicit X.Y.Z".into()))?;
     if opts.publish && !opts.execute {
         return Err(Failure("release: --publish needs --execute".into()));
     }
@@ -159,7 +158,8 @@ fn bump_dependency_tables(doc: &mut DocumentMut, ours: &[String], new: &str) -> 
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
 }
 
 fn parse_toml(path: &Path, text: &str) -> Result<DocumentMut> {
@@ -169,7 +169,11 @@ fn parse_toml(path: &Path, text: &str) -> Result<DocumentMut> {
 
 /// The new content of every manifest that changes.
 fn plan_manifests(root: &Path, members: &[Member], new: Version) -> Result<Vec<Edit>> {
-    let ours: Vec<String> = members.iter().filter(|m| m.publishable).map(|m| m.name.clone()).collect();
+    let ours: Vec<String> = members
+        .iter()
+        .filter(|m| m.publishable)
+        .map(|m| m.name.clone())
+        .collect();
     let new_s = new.to_string();
     let mut manifests: Vec<PathBuf> = vec![root.join("Cargo.toml")];
     for m in members {
@@ -223,7 +227,11 @@ fn plan_manifests(root: &Path, members: &[Member], new: Version) -> Result<Vec<E
         bump_dependency_tables(&mut doc, &ours, &new_s);
         let after = doc.to_string();
         if after != before {
-            edits.push(Edit { path, before, after });
+            edits.push(Edit {
+                path,
+                before,
+                after,
+            });
         }
     }
     Ok(edits)
@@ -240,19 +248,21 @@ fn plan_changelog(root: &Path, old: Version, new: Version) -> Result<Edit> {
     let path = root.join("CHANGELOG.md");
     let before = read(&path)?;
     let Some(start) = before.find("## [Unreleased]") else {
-        return Err(Failure("CHANGELOG.md has no \"## [Unreleased]\" section".into()));
+        return Err(Failure(
+            "CHANGELOG.md has no \"## [Unreleased]\" section".into(),
+        ));
     };
-    let heading_end = before[start..].find('\n').map_or(before.len(), |i| start + i + 1);
-    let section_end = before[heading_end..]
-        .find("\n## [")
-        .map_or_else(
-            || {
-                before[heading_end..]
-                    .find("\n[")
-                    .map_or(before.len(), |i| heading_end + i + 1)
-            },
-            |i| heading_end + i + 1,
-        );
+    let heading_end = before[start..]
+        .find('\n')
+        .map_or(before.len(), |i| start + i + 1);
+    let section_end = before[heading_end..].find("\n## [").map_or_else(
+        || {
+            before[heading_end..]
+                .find("\n[")
+                .map_or(before.len(), |i| heading_end + i + 1)
+        },
+        |i| heading_end + i + 1,
+    );
     let body = &before[heading_end..section_end];
     let has_entries = body.lines().any(|l| {
         let l = l.trim_start();
@@ -260,7 +270,8 @@ fn plan_changelog(root: &Path, old: Version, new: Version) -> Result<Edit> {
     });
     if !has_entries {
         return Err(Failure(
-            "CHANGELOG.md: the Unreleased section has no entries; say what this release changes".into(),
+            "CHANGELOG.md: the Unreleased section has no entries; say what this release changes"
+                .into(),
         ));
     }
     let mut after = String::with_capacity(before.len() + 64);
@@ -288,7 +299,11 @@ fn plan_changelog(root: &Path, old: Version, new: Version) -> Result<Edit> {
             after = after.replace(&line, &replacement);
         }
     }
-    Ok(Edit { path, before, after })
+    Ok(Edit {
+        path,
+        before,
+        after,
+    })
 }
 
 /// `cargo xtask release ...`, in the workspace at `root`.
@@ -331,7 +346,14 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
     let order = metadata::publish_order(&members)?;
 
     println!("release {old} -> {new}");
-    println!("crates, in publish order: {}", order.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "crates, in publish order: {}",
+        order
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     for edit in &edits {
         let changed = edit
             .before
@@ -339,12 +361,23 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             .zip(edit.after.lines())
             .filter(|(a, b)| a != b)
             .count()
-            + edit.after.lines().count().abs_diff(edit.before.lines().count());
+            + edit
+                .after
+                .lines()
+                .count()
+                .abs_diff(edit.before.lines().count());
         println!("  would change {} ({changed} lines)", rel(root, &edit.path));
     }
     for m in &order {
         let out = cargo_in(root)
-            .args(["package", "--list", "--allow-dirty", "--offline", "-p", &m.name])
+            .args([
+                "package",
+                "--list",
+                "--allow-dirty",
+                "--offline",
+                "-p",
+                &m.name,
+            ])
             .output()
             .map_err(|e| Failure(format!("cannot run cargo package: {e}")))?;
         if out.status.success() {
@@ -381,13 +414,18 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
         }
         println!("published; push the commit and the tag with: git push --follow-tags");
     } else {
-        println!("nothing pushed or published; to publish: cargo xtask release {new} --execute --publish");
+        println!(
+            "nothing pushed or published; to publish: cargo xtask release {new} --execute --publish"
+        );
     }
     Ok(())
 }
 
 fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[cfg(test)]

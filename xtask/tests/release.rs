@@ -75,7 +75,11 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .env("GIT_COMMITTER_EMAIL", "t@example.com")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -127,10 +131,17 @@ fn read(dir: &Path, path: &str) -> String {
 }
 
 fn snapshot(dir: &Path) -> Vec<String> {
-    ["Cargo.toml", "core/Cargo.toml", "app/Cargo.toml", "tool/Cargo.toml", "CHANGELOG.md", "Cargo.lock"]
-        .iter()
-        .map(|p| read(dir, p))
-        .collect()
+    [
+        "Cargo.toml",
+        "core/Cargo.toml",
+        "app/Cargo.toml",
+        "tool/Cargo.toml",
+        "CHANGELOG.md",
+        "Cargo.lock",
+    ]
+    .iter()
+    .map(|p| read(dir, p))
+    .collect()
 }
 
 #[test]
@@ -139,7 +150,11 @@ fn dry_run_changes_nothing() {
     let before = snapshot(&f.dir);
     let out = xtask(&f.dir, &["release", "minor", "--skip-checks"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("release 0.3.1 -> 0.4.0"), "{stdout}");
     assert!(stdout.contains("fixture-core, fixture-app"), "{stdout}");
     assert!(stdout.contains("dry run"), "{stdout}");
@@ -163,7 +178,10 @@ fn execute_bumps_moves_the_changelog_commits_and_tags() {
         read(&f.dir, "Cargo.toml"),
         ROOT_MANIFEST.replace("0.3.1", "0.4.0")
     );
-    assert_eq!(read(&f.dir, "app/Cargo.toml"), APP_MANIFEST.replace("0.3.1", "0.4.0"));
+    assert_eq!(
+        read(&f.dir, "app/Cargo.toml"),
+        APP_MANIFEST.replace("0.3.1", "0.4.0")
+    );
     assert_eq!(read(&f.dir, "core/Cargo.toml"), CORE_MANIFEST);
     // The unpublished crate is untouched.
     assert_eq!(read(&f.dir, "tool/Cargo.toml"), TOOL_MANIFEST);
@@ -179,9 +197,11 @@ fn execute_bumps_moves_the_changelog_commits_and_tags() {
     );
     assert!(changelog.contains("[Unreleased]: https://example.com/r/compare/v0.4.0...HEAD\n[0.4.0]: https://example.com/r/compare/v0.3.1...v0.4.0\n"));
     // The commit and the annotated tag.
-    let log = String::from_utf8_lossy(&git(&f.dir, &["log", "-1", "--format=%s"]).stdout).into_owned();
+    let log =
+        String::from_utf8_lossy(&git(&f.dir, &["log", "-1", "--format=%s"]).stdout).into_owned();
     assert_eq!(log.trim(), "release v0.4.0");
-    let kind = String::from_utf8_lossy(&git(&f.dir, &["cat-file", "-t", "v0.4.0"]).stdout).into_owned();
+    let kind =
+        String::from_utf8_lossy(&git(&f.dir, &["cat-file", "-t", "v0.4.0"]).stdout).into_owned();
     assert_eq!(kind.trim(), "tag");
     assert!(String::from_utf8_lossy(&git(&f.dir, &["status", "--porcelain"]).stdout).is_empty());
 }
@@ -200,12 +220,19 @@ fn refusals() {
     for v in ["0.3.1", "0.3.0", "0.2.9"] {
         let out = xtask(&f.dir, &["release", v, "--skip-checks"]);
         assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not greater"), "{v}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not greater"),
+            "{v}"
+        );
     }
 
     // Crate versions that differ before the bump.
     let f = fixture("differ");
-    std::fs::write(f.dir.join("app/Cargo.toml"), APP_MANIFEST.replacen("0.3.1", "0.3.2", 1)).unwrap();
+    std::fs::write(
+        f.dir.join("app/Cargo.toml"),
+        APP_MANIFEST.replacen("0.3.1", "0.3.2", 1),
+    )
+    .unwrap();
     git(&f.dir, &["commit", "--quiet", "-am", "drift"]);
     let out = xtask(&f.dir, &["release", "minor", "--skip-checks"]);
     assert!(!out.status.success());

@@ -3,12 +3,20 @@
 //!
 //! `cargo bench -p jose-bench --bench jws` (or `cargo xtask bench`). Criterion groups are
 //! named `<ALG> <sign|verify>`, functions `floor`, `jws`, `jsonwebtoken`, `jwt-simple`.
-#![allow(missing_docs, clippy::unwrap_used, clippy::too_many_lines)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::too_many_lines
+)]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jose_bench::{AUDIENCE, Alg, AccessClaims, Custom, ISSUER, Material, access_claims, jws_claims, jws_validation, now};
+use jose_bench::{
+    AUDIENCE, AccessClaims, Alg, Custom, ISSUER, Material, access_claims, jws_claims,
+    jws_validation, now,
+};
 
 type SignFn = Box<dyn Fn() -> String>;
 type VerifyFn = Box<dyn Fn(&str) -> bool>;
@@ -78,11 +86,17 @@ fn jwt_simple_pair(m: &Material) -> (SignFn, VerifyFn) {
             )
         }
         Alg::EdDsa => {
-            let key = Ed25519KeyPair::from_der(&m.pkcs8).unwrap();
+            let key =
+                Ed25519KeyPair::from_bytes(&[m.raw_private.as_slice(), &m.public_raw[0]].concat())
+                    .unwrap();
             let public = key.public_key();
             (
                 Box::new(move || key.sign(claims()).unwrap()),
-                Box::new(move |t| public.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+                Box::new(move |t| {
+                    public
+                        .verify_token::<Custom>(t, Some(options.clone()))
+                        .is_ok()
+                }),
             )
         }
         Alg::Es256 => {
@@ -90,17 +104,26 @@ fn jwt_simple_pair(m: &Material) -> (SignFn, VerifyFn) {
             let public = key.public_key();
             (
                 Box::new(move || key.sign(claims()).unwrap()),
-                Box::new(move |t| public.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+                Box::new(move |t| {
+                    public
+                        .verify_token::<Custom>(t, Some(options.clone()))
+                        .is_ok()
+                }),
             )
         }
         Alg::Rs256 => {
             let key = RS256KeyPair::from_der(&m.rsa_pkcs1)
                 .or_else(|_| RS256KeyPair::from_der(&m.pkcs8))
                 .unwrap();
-            let public = RS256PublicKey::from_components(&m.public_raw[0], &m.public_raw[1]).unwrap();
+            let public =
+                RS256PublicKey::from_components(&m.public_raw[0], &m.public_raw[1]).unwrap();
             (
                 Box::new(move || key.sign(claims()).unwrap()),
-                Box::new(move |t| public.verify_token::<Custom>(t, Some(options.clone())).is_ok()),
+                Box::new(move |t| {
+                    public
+                        .verify_token::<Custom>(t, Some(options.clone()))
+                        .is_ok()
+                }),
             )
         }
     }
@@ -125,26 +148,48 @@ fn bench(c: &mut Criterion) {
             simple_sign(),
         ];
         for token in &tokens {
-            assert!(verifier.verify::<Custom>(token, &validation).is_ok(), "{}", alg.name());
+            assert!(
+                verifier.verify::<Custom>(token, &validation).is_ok(),
+                "{}",
+                alg.name()
+            );
         }
         assert_eq!(m.floor.verify(&tokens[1]).as_ref(), Some(&floor_claims));
         let token = &tokens[1];
-        assert!(jwt_verify(token) && simple_verify(token), "peers verify jws tokens ({})", alg.name());
+        assert!(
+            jwt_verify(token) && simple_verify(token),
+            "peers verify jws tokens ({})",
+            alg.name()
+        );
 
         let mut g = c.benchmark_group(format!("{} sign", alg.name()));
-        g.bench_function("floor", |b| b.iter(|| m.floor.sign(black_box(&floor_claims))));
-        g.bench_function("jws", |b| b.iter(|| jws::sign(&m.jws_signer, black_box(&ours)).unwrap()));
+        g.bench_function("floor", |b| {
+            b.iter(|| m.floor.sign(black_box(&floor_claims)))
+        });
+        g.bench_function("jws", |b| {
+            b.iter(|| jws::sign(&m.jws_signer, black_box(&ours)).unwrap())
+        });
         g.bench_function("jsonwebtoken", |b| b.iter(&jwt_sign));
         g.bench_function("jwt-simple", |b| b.iter(&simple_sign));
         g.finish();
 
         let mut g = c.benchmark_group(format!("{} verify", alg.name()));
-        g.bench_function("floor", |b| b.iter(|| m.floor.verify(black_box(token)).unwrap()));
-        g.bench_function("jws", |b| {
-            b.iter(|| verifier.verify::<Custom>(black_box(token), &validation).unwrap());
+        g.bench_function("floor", |b| {
+            b.iter(|| m.floor.verify(black_box(token)).unwrap())
         });
-        g.bench_function("jsonwebtoken", |b| b.iter(|| assert!(jwt_verify(black_box(token)))));
-        g.bench_function("jwt-simple", |b| b.iter(|| assert!(simple_verify(black_box(token)))));
+        g.bench_function("jws", |b| {
+            b.iter(|| {
+                verifier
+                    .verify::<Custom>(black_box(token), &validation)
+                    .unwrap()
+            });
+        });
+        g.bench_function("jsonwebtoken", |b| {
+            b.iter(|| assert!(jwt_verify(black_box(token))))
+        });
+        g.bench_function("jwt-simple", |b| {
+            b.iter(|| assert!(simple_verify(black_box(token))))
+        });
         g.finish();
     }
 }

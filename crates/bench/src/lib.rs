@@ -1,7 +1,12 @@
 //! Fixtures for the comparison benchmarks: one access-token claim set, the same keys in
 //! every form each library takes, and the raw floor (base64url + the bare primitive +
 //! serde_json into the same struct), which no JWT library can beat.
-#![allow(clippy::unwrap_used, clippy::missing_panics_doc, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::missing_panics_doc,
+    missing_docs
+)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -78,7 +83,9 @@ pub fn jws_claims(now: u64) -> jws::Claims<Custom> {
 
 #[must_use]
 pub fn jws_validation() -> jws::Validation {
-    jws::Validation::new().with_issuer(ISSUER).with_audience(AUDIENCE)
+    jws::Validation::new()
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
 }
 
 /// The algorithms compared.
@@ -126,7 +133,12 @@ fn rsa_key() -> rsa::PrivateKey {
     let doc: serde_json::Value =
         serde_json::from_str(include_str!("../../jws/tests/data/rfc7515-appendix-a.json")).unwrap();
     let jwk = jws::Jwk::from_json(doc["A.2"]["key"].to_string().as_bytes()).unwrap();
-    let jws::KeyMaterial::Rsa { n, e, private: Some(p) } = jwk.material() else {
+    let jws::KeyMaterial::Rsa {
+        n,
+        e,
+        private: Some(p),
+    } = jwk.material()
+    else {
         unreachable!()
     };
     let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
@@ -250,8 +262,12 @@ impl Floor {
             }
             Self::Rs256(k, _) => {
                 let digest = Sha256::digest(input);
-                k.sign_with_rng(&mut getrandom::SysRng, rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
-                    .unwrap()
+                k.sign_with_rng(
+                    &mut getrandom::SysRng,
+                    rsa::Pkcs1v15Sign::new::<Sha256>(),
+                    &digest,
+                )
+                .unwrap()
             }
         }
     }
@@ -270,7 +286,8 @@ impl Floor {
             }
             Self::Rs256(_, v) => {
                 let digest = Sha256::digest(input);
-                v.verify(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest, sig).is_ok()
+                v.verify(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest, sig)
+                    .is_ok()
             }
         }
     }

@@ -59,3 +59,29 @@ impl Tag {
         Self { bytes, len }
     }
 }
+
+/// A signature: on the stack up to 132 bytes (ES512), on the heap beyond (RSA).
+pub(crate) enum SigBuf {
+    Inline([u8; 132], usize),
+    Heap(Vec<u8>),
+}
+
+impl SigBuf {
+    pub(crate) fn inline(s: &[u8]) -> Self {
+        let mut bytes = [0u8; 132];
+        match bytes.get_mut(..s.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(s);
+                Self::Inline(bytes, s.len())
+            }
+            None => Self::Heap(s.to_vec()),
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline(b, n) => b.get(..*n).unwrap_or_default(),
+            Self::Heap(v) => v,
+        }
+    }
+}

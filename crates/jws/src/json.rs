@@ -128,7 +128,7 @@ impl<'p> JsonSigner<'p> {
         self.entries.push(Entry {
             protected: protected_segment,
             header: unprotected,
-            signature: base64url::encode(signature),
+            signature: base64url::encode(signature.as_slice()),
         });
         Ok(self)
     }

@@ -17,7 +17,7 @@ use sha2::{Sha256, Sha384, Sha512};
 use signature::Signer as _;
 use spki::DecodePublicKey;
 
-use crate::hash::HashAlg;
+use crate::hash::{HashAlg, SigBuf};
 use crate::hmac_key::HmacKey;
 use crate::{Error, KeyError};
 
@@ -164,6 +164,8 @@ pub struct SigningKey {
     alg: Algorithm,
     kid: Option<String>,
     inner: SignInner,
+    /// The base64url JWT header `{"alg":...,"typ":"JWT","kid":...}`, built once.
+    jwt_header: String,
 }
 
 impl fmt::Debug for SigningKey {
@@ -178,11 +180,26 @@ impl fmt::Debug for SigningKey {
 
 impl SigningKey {
     fn bind(alg: Algorithm, inner: SignInner) -> Self {
-        Self {
+        let mut key = Self {
             alg,
             kid: None,
             inner,
-        }
+            jwt_header: String::new(),
+        };
+        key.jwt_header = key.encode_jwt_header();
+        key
+    }
+
+    fn encode_jwt_header(&self) -> String {
+        let mut header = jwt_claims::Header::new(self.alg.clone()).with_typ("JWT");
+        header.kid.clone_from(&self.kid);
+        // A header of registered names only always serializes.
+        header.to_segment().unwrap_or_default()
+    }
+
+    /// The base64url segment of the default JWT header of this key.
+    pub(crate) fn jwt_header_segment(&self) -> &str {
+        &self.jwt_header
     }
 
     /// An HMAC key (`HS256`, `HS384`, `HS512`) from a shared secret at least as long as
@@ -380,6 +397,7 @@ impl SigningKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
+        self.jwt_header = self.encode_jwt_header();
         self
     }
 
@@ -415,21 +433,21 @@ impl SigningKey {
     }
 
     /// Signs the concatenation of `parts` (the JWS signing input).
-    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> Result<SigBuf, Error> {
         Ok(match &self.inner {
-            SignInner::Hmac(k) => k.mac(parts).as_slice().to_vec(),
-            SignInner::Ed25519(k) => k.sign(&joined(parts)).to_bytes().to_vec(),
+            SignInner::Hmac(k) => SigBuf::inline(k.mac(parts).as_slice()),
+            SignInner::Ed25519(k) => SigBuf::inline(&k.sign(&joined(parts)).to_bytes()),
             SignInner::P256(k) => {
                 let s: p256::ecdsa::Signature = k.sign(&joined(parts));
-                s.to_bytes().to_vec()
+                SigBuf::inline(&s.to_bytes())
             }
             SignInner::P384(k) => {
                 let s: p384::ecdsa::Signature = k.sign(&joined(parts));
-                s.to_bytes().to_vec()
+                SigBuf::inline(&s.to_bytes())
             }
             SignInner::P521(k) => {
                 let s: p521::ecdsa::Signature = k.sign(&joined(parts));
-                s.to_bytes().to_vec()
+                SigBuf::inline(&s.to_bytes())
             }
             SignInner::Rsa(k) => {
                 let (hash, pss) = match Family::of(&self.alg)? {
@@ -459,7 +477,7 @@ impl SigningKey {
                         k.sign_with_rng(&mut rng, Pss::<Sha512>::new(), digest.as_slice())
                     }
                 };
-                result.map_err(|e| Error::Encode(format!("RSA signing failed: {e}")))?
+                SigBuf::Heap(result.map_err(|e| Error::Encode(format!("RSA signing failed: {e}")))?)
             }
         })
     }
@@ -804,7 +822,7 @@ impl SigningKey {
     /// # Errors
     /// [`Error::Random`] or an RSA failure.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        self.sign_parts(&[message])
+        self.sign_parts(&[message]).map(|s| s.as_slice().to_vec())
     }
 }
 

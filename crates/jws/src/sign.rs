@@ -101,7 +101,20 @@ fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 /// assert_eq!(verified.kid(), Some("k1"));
 /// ```
 pub fn sign<T: Serialize>(key: &SigningKey, claims: &Claims<T>) -> Result<String, Error> {
-    sign_with_header(key, Header::default().with_typ("JWT"), claims)
+    // The key's JWT header is encoded once, when the key is built.
+    let header = key.jwt_header_segment();
+    let mut payload = Vec::with_capacity(512);
+    serde_json::to_writer(&mut payload, claims).map_err(|e| Error::Encode(e.to_string()))?;
+    let mut token = String::with_capacity(
+        header.len() + base64url::encoded_len(payload.len()) + base64url::encoded_len(512) + 2,
+    );
+    token.push_str(header);
+    token.push('.');
+    base64url::encode_to(&payload, &mut token);
+    let signature = key.sign_parts(&[token.as_bytes()])?;
+    token.push('.');
+    base64url::encode_to(signature.as_slice(), &mut token);
+    Ok(token)
 }
 
 /// Signs a JWT under this header (its `alg` set to the key's, its `kid` defaulted to the
@@ -161,6 +174,6 @@ pub fn sign_payload(
         signature
     };
     token.push('.');
-    base64url::encode_to(&signature, &mut token);
+    base64url::encode_to(signature.as_slice(), &mut token);
     Ok(token)
 }

@@ -115,13 +115,63 @@ impl VerifiedPayload {
 /// assert!(verifier.verify::<()>(&token, &Validation::new().with_issuer("me")).is_ok());
 /// assert!(verifier.verify::<()>(&token, &Validation::new().with_issuer("you")).is_err());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Verifier {
     keys: Vec<VerifyingKey>,
     allowed: Vec<Algorithm>,
     limits: Limits,
     max_candidates: usize,
     unencoded: bool,
+    /// The header segments that signers commonly produce for the trusted keys, already
+    /// parsed: a token whose header is one of them skips decoding and parsing it.
+    known_headers: Vec<(Box<str>, Header)>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.keys)
+            .field("allowed", &self.allowed)
+            .field("limits", &self.limits)
+            .field("max_candidates", &self.max_candidates)
+            .field("unencoded", &self.unencoded)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The compact header segments common signers produce for `key`, with their parse.
+fn known_headers(key: &VerifyingKey) -> Vec<(Box<str>, Header)> {
+    let alg = key.alg().as_str();
+    let kid = key
+        .kid()
+        .map(|k| serde_json::to_string(k).unwrap_or_default());
+    let kid_member = kid
+        .as_deref()
+        .map(|k| format!(r#","kid":{k}"#))
+        .unwrap_or_default();
+    let forms = [
+        // This crate, and the RFC examples' order.
+        format!(r#"{{"alg":"{alg}","typ":"JWT"{kid_member}}}"#),
+        format!(r#"{{"alg":"{alg}"{kid_member}}}"#),
+        // jsonwebtoken and others that write `typ` first.
+        format!(r#"{{"typ":"JWT","alg":"{alg}"{kid_member}}}"#),
+        // Alphabetical order (Go, Python and serde_json's default maps).
+        match &kid {
+            Some(k) => format!(r#"{{"alg":"{alg}","kid":{k},"typ":"JWT"}}"#),
+            None => format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#),
+        },
+    ];
+    let mut out: Vec<(Box<str>, Header)> = Vec::new();
+    for json in forms {
+        let segment = base64url::encode(&json);
+        if out.iter().any(|(s, _)| **s == *segment) {
+            continue;
+        }
+        if let Ok(header) = Header::from_json(json.as_bytes(), &Limits::default()) {
+            out.push((segment.into_boxed_str(), header));
+        }
+    }
+    out
 }
 
 fn check_allowed(allowed: &[Algorithm]) -> Result<(), KeyError> {
@@ -137,17 +187,23 @@ impl Verifier {
     /// The default number of keys tried for one token.
     pub const DEFAULT_MAX_CANDIDATES: usize = 4;
 
-    /// A verifier trusting one key, allowing only that key's algorithm.
-    #[must_use]
-    pub fn new(key: VerifyingKey) -> Self {
-        let allowed = vec![key.alg().clone()];
+    fn build(keys: Vec<VerifyingKey>, allowed: Vec<Algorithm>) -> Self {
+        let known_headers = keys.iter().flat_map(known_headers).collect();
         Self {
-            keys: vec![key],
+            keys,
             allowed,
             limits: Limits::default(),
             max_candidates: Self::DEFAULT_MAX_CANDIDATES,
             unencoded: false,
+            known_headers,
         }
+    }
+
+    /// A verifier trusting one key, allowing only that key's algorithm.
+    #[must_use]
+    pub fn new(key: VerifyingKey) -> Self {
+        let allowed = vec![key.alg().clone()];
+        Self::build(vec![key], allowed)
     }
 
     /// A verifier trusting these keys, allowing exactly their algorithms.
@@ -160,13 +216,7 @@ impl Verifier {
                 allowed.push(key.alg().clone());
             }
         }
-        Self {
-            keys,
-            allowed,
-            limits: Limits::default(),
-            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
-            unencoded: false,
-        }
+        Self::build(keys, allowed)
     }
 
     /// A verifier trusting the signature keys of a JWK Set, for the `allowed` algorithms.
@@ -184,13 +234,7 @@ impl Verifier {
         for jwk in set.keys() {
             keys.extend(keys_of(jwk, allowed)?);
         }
-        Ok(Self {
-            keys,
-            allowed: allowed.to_vec(),
-            limits: Limits::default(),
-            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
-            unencoded: false,
-        })
+        Ok(Self::build(keys, allowed.to_vec()))
     }
 
     /// A verifier trusting one JWK, for the `allowed` algorithms (see
@@ -207,13 +251,7 @@ impl Verifier {
             )
             .into());
         }
-        Ok(Self {
-            keys,
-            allowed: allowed.to_vec(),
-            limits: Limits::default(),
-            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
-            unencoded: false,
-        })
+        Ok(Self::build(keys, allowed.to_vec()))
     }
 
     /// Restricts the allowed algorithms further.
@@ -341,7 +379,14 @@ impl Verifier {
     /// Steps 1 to 4: format, header, `crit`, key choice, signature.
     fn check<'t>(&self, token: &'t str, detached: Option<&[u8]>) -> Result<Checked<'t>, Error> {
         let parts = JwsCompact::parse(token, &self.limits)?;
-        let header = Header::from_segment(parts.header, &self.limits)?;
+        let header = match self
+            .known_headers
+            .iter()
+            .find(|(seg, _)| **seg == *parts.header)
+        {
+            Some((_, header)) => header.clone(),
+            None => Header::from_segment(parts.header, &self.limits)?,
+        };
         let understood: &[&str] = if self.unencoded { &["b64"] } else { &[] };
         let unencoded = header.b64 == Some(false);
         if unencoded {
@@ -406,19 +451,23 @@ impl Verifier {
         signature: &[u8],
     ) -> Result<Option<String>, Error> {
         let token_kid = header.kid.as_deref();
-        let by_kid =
-            |k: &&VerifyingKey| k.alg() == alg && token_kid.is_some() && k.kid() == token_kid;
-        let anonymous = |k: &&VerifyingKey| k.alg() == alg && k.kid().is_none();
-        let mut candidates: Box<dyn Iterator<Item = &VerifyingKey>> =
-            if self.keys.iter().any(|k| by_kid(&k)) {
-                Box::new(self.keys.iter().filter(by_kid))
-            } else if token_kid.is_none() {
-                Box::new(self.keys.iter().filter(|k| k.alg() == alg))
-            } else {
-                Box::new(self.keys.iter().filter(anonymous))
-            };
+        // By kid when a trusted key has the token's kid; else, for a token without kid,
+        // any key of the algorithm; else keys without a kid stand in.
+        let by_kid = token_kid.is_some()
+            && self
+                .keys
+                .iter()
+                .any(|k| k.alg() == alg && k.kid() == token_kid);
+        let candidates = self.keys.iter().filter(|k| {
+            k.alg() == alg
+                && if by_kid {
+                    k.kid() == token_kid
+                } else {
+                    token_kid.is_none() || k.kid().is_none()
+                }
+        });
         let mut tried = 0;
-        for key in candidates.by_ref().take(self.max_candidates) {
+        for key in candidates.take(self.max_candidates) {
             tried += 1;
             if key.verify_parts(input, signature) {
                 return Ok(key.kid().map(str::to_owned));
@@ -475,5 +524,45 @@ impl Checked<'_> {
                 source,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SigningKey;
+
+    #[test]
+    fn known_headers_are_exactly_what_parsing_gives() {
+        let keys = [
+            SigningKey::hmac(Algorithm::HS256, &[1; 32])
+                .unwrap()
+                .verifying_key(),
+            SigningKey::ed25519(&[2; 32])
+                .unwrap()
+                .with_kid("a\"b\\c\u{1}")
+                .verifying_key(),
+        ];
+        for key in &keys {
+            let known = known_headers(key);
+            assert!(known.len() >= 3);
+            for (segment, header) in &known {
+                assert_eq!(
+                    &Header::from_segment(segment, &Limits::default()).unwrap(),
+                    header
+                );
+                assert_eq!(header.alg.as_ref(), Some(key.alg()));
+                assert_eq!(header.kid.as_deref(), key.kid());
+            }
+        }
+        // The signer's own header is among them.
+        let signer = SigningKey::ed25519(&[2; 32]).unwrap().with_kid("k");
+        let token = crate::sign(&signer, &Claims::new(())).unwrap();
+        let segment = token.split('.').next().unwrap();
+        assert!(
+            known_headers(&signer.verifying_key())
+                .iter()
+                .any(|(s, _)| &**s == segment)
+        );
     }
 }

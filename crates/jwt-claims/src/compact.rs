@@ -22,19 +22,28 @@ fn split<'a, const N: usize>(token: &'a str, limits: &Limits) -> Result<[&'a str
         });
     }
     let mut out = [""; N];
-    let mut parts = token.split('.');
-    for slot in &mut out {
-        *slot = parts.next().ok_or_else(|| Error::SegmentCount {
-            expected: N,
-            found: token.split('.').count(),
-        })?;
+    let mut rest = token;
+    let (last, init) = out.split_last_mut().ok_or(Error::SegmentCount {
+        expected: N,
+        found: 1,
+    })?;
+    for slot in init {
+        let Some((segment, tail)) = rest.split_once('.') else {
+            return Err(Error::SegmentCount {
+                expected: N,
+                found: token.split('.').count(),
+            });
+        };
+        *slot = segment;
+        rest = tail;
     }
-    if parts.next().is_some() {
+    if rest.contains('.') {
         return Err(Error::SegmentCount {
             expected: N,
             found: token.split('.').count(),
         });
     }
+    *last = rest;
     Ok(out)
 }
 

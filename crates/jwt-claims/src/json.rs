@@ -117,8 +117,9 @@ impl std::error::Error for JsonError {
 /// # Errors
 /// [`JsonError::TooDeep`] when the nesting exceeds `max_depth`.
 pub fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
-    // A document of n bytes cannot nest deeper than n / 2 levels.
-    if bytes.len() / 2 <= max_depth {
+    // A document of n bytes cannot nest deeper than n / 2 levels, nor deeper than its
+    // number of opening brackets (a count the compiler vectorizes).
+    if bytes.len() / 2 <= max_depth || opening_brackets(bytes) <= max_depth {
         return Ok(());
     }
     let mut depth = 0usize;
@@ -148,6 +149,19 @@ pub fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
         }
     }
     Ok(())
+}
+
+/// The number of `[` and `{` bytes, in a form the compiler vectorizes: `b | 0x20` maps
+/// `[` (0x5B) to `{` (0x7B) and no other byte to either.
+fn opening_brackets(bytes: &[u8]) -> usize {
+    let mut total = 0usize;
+    for chunk in bytes.chunks(255) {
+        let n: u8 = chunk.iter().fold(0u8, |acc, &b| {
+            acc.wrapping_add(u8::from((b | 0x20) == b'{'))
+        });
+        total += usize::from(n);
+    }
+    total
 }
 
 /// Parses one strict JSON value: no duplicate member names at any depth, no nesting
@@ -362,6 +376,17 @@ mod tests {
         let deep = "[".repeat(100_000);
         assert!(value_from_slice(deep.as_bytes(), 16).is_err());
         assert!(check_depth(deep.as_bytes(), 16).is_err());
+    }
+
+    #[test]
+    fn opening_bracket_count() {
+        assert_eq!(opening_brackets(b""), 0);
+        assert_eq!(opening_brackets(b"{[}]{{[ [\x7b"), 7);
+        let many = "[{".repeat(300);
+        assert_eq!(opening_brackets(many.as_bytes()), 600);
+        assert_eq!(opening_brackets(&[0x5b; 255]), 255);
+        assert_eq!(opening_brackets(&[0x7b; 256]), 256);
+        assert_eq!(opening_brackets(b"KkZz;:"), 0);
     }
 
     #[test]

@@ -1,0 +1,40 @@
+//! A loop over one operation, for profilers (`valgrind --tool=callgrind`, `perf`):
+//! `cargo run --release -p jose-bench --example profile -- hs256-verify 100000`.
+#![allow(missing_docs, clippy::unwrap_used, clippy::print_stdout)]
+
+use std::hint::black_box;
+
+use jose_bench::{Alg, Custom, Material, access_claims, jws_claims, jws_validation, now};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "hs256-verify".into());
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let m = Material::new(Alg::Hs256);
+    let claims = jws_claims(now());
+    let token = jws::sign(&m.jws_signer, &claims).unwrap();
+    let verifier = m.jws_verifier();
+    let validation = jws_validation();
+    let floor_claims = access_claims(now());
+    for _ in 0..n {
+        match what.as_str() {
+            "hs256-verify" => {
+                black_box(
+                    verifier
+                        .verify::<Custom>(black_box(&token), &validation)
+                        .unwrap(),
+                );
+            }
+            "hs256-sign" => {
+                black_box(jws::sign(&m.jws_signer, black_box(&claims)).unwrap());
+            }
+            "floor-verify" => {
+                black_box(m.floor.verify(black_box(&token)).unwrap());
+            }
+            _ => {
+                black_box(m.floor.sign(black_box(&floor_claims)));
+            }
+        }
+    }
+    println!("{what} x{n}");
+}
