@@ -164,10 +164,10 @@ fn bench(c: &mut Criterion) {
 
         let mut g = c.benchmark_group(format!("{} sign", alg.name()));
         g.bench_function("floor", |b| {
-            b.iter(|| m.floor.sign(black_box(&floor_claims)))
+            b.iter(|| m.floor.sign(black_box(&floor_claims)));
         });
         g.bench_function("jws", |b| {
-            b.iter(|| jws::sign(&m.jws_signer, black_box(&ours)).unwrap())
+            b.iter(|| jws::sign(&m.jws_signer, black_box(&ours)).unwrap());
         });
         g.bench_function("jsonwebtoken", |b| b.iter(&jwt_sign));
         g.bench_function("jwt-simple", |b| b.iter(&simple_sign));
@@ -175,7 +175,7 @@ fn bench(c: &mut Criterion) {
 
         let mut g = c.benchmark_group(format!("{} verify", alg.name()));
         g.bench_function("floor", |b| {
-            b.iter(|| m.floor.verify(black_box(token)).unwrap())
+            b.iter(|| m.floor.verify(black_box(token)).unwrap());
         });
         g.bench_function("jws", |b| {
             b.iter(|| {
@@ -185,10 +185,10 @@ fn bench(c: &mut Criterion) {
             });
         });
         g.bench_function("jsonwebtoken", |b| {
-            b.iter(|| assert!(jwt_verify(black_box(token))))
+            b.iter(|| assert!(jwt_verify(black_box(token))));
         });
         g.bench_function("jwt-simple", |b| {
-            b.iter(|| assert!(simple_verify(black_box(token))))
+            b.iter(|| assert!(simple_verify(black_box(token))));
         });
         g.finish();
     }
