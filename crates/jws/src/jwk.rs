@@ -456,6 +456,13 @@ impl Jwk {
         base64url::encode(self.thumbprint_sha256())
     }
 
+    /// This JWK with its `kid` set to its RFC 7638 thumbprint.
+    #[must_use]
+    pub fn with_thumbprint_kid(mut self) -> Self {
+        self.kid = Some(self.thumbprint());
+        self
+    }
+
     /// The RFC 7638 SHA-256 thumbprint as bytes.
     #[must_use]
     pub fn thumbprint_sha256(&self) -> [u8; 32] {
@@ -728,6 +735,14 @@ impl VerifyingKey {
 }
 
 impl SigningKey {
+    /// This key with its `kid` set to the RFC 7638 thumbprint of its public JWK (of the
+    /// secret, for HMAC keys).
+    #[must_use]
+    pub fn with_thumbprint_kid(self) -> Self {
+        let kid = self.verifying_key().to_jwk().thumbprint();
+        self.with_kid(kid)
+    }
+
     /// The key as a private JWK (`d`, and the CRT members for RSA), with `alg` and `kid`.
     #[must_use]
     pub fn to_jwk(&self) -> Jwk {

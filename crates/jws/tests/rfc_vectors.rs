@@ -176,6 +176,24 @@ fn rfc8037_a_3_and_rfc7638_thumbprints() {
     );
     // The thumbprint covers only the required members.
     assert_eq!(rsa.clone().with_kid("other").thumbprint(), rsa.thumbprint());
+    // And serves as a kid: the same for the private key and its public part.
+    let private = jwk(&v["input"]["key"]).with_thumbprint_kid();
+    assert_eq!(
+        private.kid.as_deref(),
+        Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+    );
+    let signer = private.signing_key(Some(Algorithm::EdDSA)).unwrap();
+    assert_eq!(
+        signer.kid(),
+        Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+    );
+    let fresh = jws::SigningKey::ed25519(&[7; 32])
+        .unwrap()
+        .with_thumbprint_kid();
+    assert_eq!(
+        fresh.kid(),
+        Some(fresh.verifying_key().to_jwk().thumbprint().as_str())
+    );
 }
 
 #[test]
