@@ -1,5 +1,5 @@
 //! A loop over one operation, for profilers (`valgrind --tool=callgrind`, `perf`):
-//! `cargo run --release -p jose-bench --example profile -- hs256-verify 100000`.
+//! `cargo run --release -p jose-bench --features profile --example profile -- hs256-verify 100000`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::print_stdout)]
 
 use std::hint::black_box;

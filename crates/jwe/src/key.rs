@@ -1,0 +1,624 @@
+//! Key management keys, each bound to exactly one key management algorithm (RFC 7518 4).
+
+use std::fmt;
+
+use jws::jwt_claims::Algorithm;
+use jws::{Jwk, KeyMaterial};
+use pkcs8::DecodePrivateKey;
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+use rsa::traits::PublicKeyParts;
+use spki::DecodePublicKey;
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+/// The smallest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// How an algorithm manages the content key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mgmt {
+    /// `dir`: the key is the content key.
+    Dir,
+    /// `A*KW`: AES key wrap with a key of this many bytes.
+    AesKw(usize),
+    /// `A*GCMKW`: AES-GCM key wrap with a key of this many bytes.
+    AesGcmKw(usize),
+    /// `ECDH-ES` (`None`) or `ECDH-ES+A*KW` (the wrapping key length).
+    EcdhEs(Option<usize>),
+    /// `RSA-OAEP` (SHA-1) or `RSA-OAEP-256`.
+    RsaOaep { sha256: bool },
+    /// `PBES2-HS*+A*KW`: HMAC hash output length and wrapping key length.
+    Pbes2 { hash_len: usize, kw: usize },
+}
+
+impl Mgmt {
+    pub(crate) fn of(alg: &Algorithm) -> Result<Self, Error> {
+        Ok(match alg {
+            Algorithm::Dir => Self::Dir,
+            Algorithm::A128KW => Self::AesKw(16),
+            Algorithm::A192KW => Self::AesKw(24),
+            Algorithm::A256KW => Self::AesKw(32),
+            Algorithm::A128GCMKW => Self::AesGcmKw(16),
+            Algorithm::A192GCMKW => Self::AesGcmKw(24),
+            Algorithm::A256GCMKW => Self::AesGcmKw(32),
+            Algorithm::ECDH_ES => Self::EcdhEs(None),
+            Algorithm::ECDH_ES_A128KW => Self::EcdhEs(Some(16)),
+            Algorithm::ECDH_ES_A192KW => Self::EcdhEs(Some(24)),
+            Algorithm::ECDH_ES_A256KW => Self::EcdhEs(Some(32)),
+            Algorithm::RSA_OAEP => Self::RsaOaep { sha256: false },
+            Algorithm::RSA_OAEP_256 => Self::RsaOaep { sha256: true },
+            Algorithm::PBES2_HS256_A128KW => Self::Pbes2 {
+                hash_len: 32,
+                kw: 16,
+            },
+            Algorithm::PBES2_HS384_A192KW => Self::Pbes2 {
+                hash_len: 48,
+                kw: 24,
+            },
+            Algorithm::PBES2_HS512_A256KW => Self::Pbes2 {
+                hash_len: 64,
+                kw: 32,
+            },
+            Algorithm::RSA1_5 => return Err(Error::Rsa1_5Refused),
+            other => return Err(Error::AlgorithmNotAllowed(other.clone())),
+        })
+    }
+
+    const fn is_symmetric(self) -> bool {
+        matches!(
+            self,
+            Self::Dir | Self::AesKw(_) | Self::AesGcmKw(_) | Self::Pbes2 { .. }
+        )
+    }
+}
+
+/// A public (or shared) key the sender uses.
+#[derive(Clone)]
+pub(crate) enum Public {
+    Secret(Zeroizing<Vec<u8>>),
+    P256(p256::PublicKey),
+    P384(p384::PublicKey),
+    P521(p521::PublicKey),
+    X25519(x25519_dalek::PublicKey),
+    Rsa(Box<rsa::PublicKey>),
+}
+
+/// A private (or shared) key the recipient uses.
+#[derive(Clone)]
+pub(crate) enum Private {
+    Secret(Zeroizing<Vec<u8>>),
+    P256(p256::SecretKey),
+    P384(p384::SecretKey),
+    P521(p521::SecretKey),
+    X25519(x25519_dalek::StaticSecret),
+    Rsa(Box<rsa::PrivateKey>),
+}
+
+/// A key that encrypts content keys to a recipient with exactly one algorithm: a public
+/// key for ECDH-ES and RSA-OAEP, a shared key or password otherwise.
+#[derive(Clone)]
+pub struct EncryptionKey {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) key: Public,
+}
+
+/// A key that recovers content keys with exactly one algorithm: a private key for ECDH-ES
+/// and RSA-OAEP, a shared key or password otherwise. Secret material is zeroized on drop
+/// and never shown by `Debug`.
+#[derive(Clone)]
+pub struct DecryptionKey {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) key: Private,
+}
+
+impl fmt::Debug for EncryptionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptionKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for DecryptionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptionKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+fn key_err(why: impl fmt::Display) -> Error {
+    Error::Key(why.to_string())
+}
+
+/// Checks a shared key's length for its algorithm.
+fn check_symmetric(alg: &Algorithm, secret: &[u8]) -> Result<Mgmt, Error> {
+    let mgmt = Mgmt::of(alg)?;
+    match mgmt {
+        Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) if secret.len() != n => Err(key_err(format!(
+            "{alg} needs a key of {n} bytes, not {}",
+            secret.len()
+        ))),
+        Mgmt::Dir | Mgmt::Pbes2 { .. } if secret.is_empty() => {
+            Err(key_err(format!("{alg} needs a non-empty key")))
+        }
+        m if m.is_symmetric() => Ok(m),
+        _ => Err(key_err(format!("{alg} does not use a shared key"))),
+    }
+}
+
+fn check_rsa(alg: &Algorithm, key: &rsa::PublicKey) -> Result<(), Error> {
+    if !matches!(Mgmt::of(alg)?, Mgmt::RsaOaep { .. }) {
+        return Err(key_err(format!("an RSA key cannot be used with {alg}")));
+    }
+    let n = key.n_bytes();
+    let bits = n
+        .iter()
+        .position(|&b| b != 0)
+        .and_then(|i| {
+            let first = n.get(i)?;
+            Some((n.len() - i) * 8 - first.leading_zeros() as usize)
+        })
+        .unwrap_or(0);
+    if bits < MIN_RSA_BITS {
+        return Err(key_err(format!(
+            "RSA modulus of {bits} bits is under {MIN_RSA_BITS} bits"
+        )));
+    }
+    Ok(())
+}
+
+fn check_ecdh(alg: &Algorithm) -> Result<(), Error> {
+    match Mgmt::of(alg)? {
+        Mgmt::EcdhEs(_) => Ok(()),
+        _ => Err(key_err(format!(
+            "an elliptic-curve key cannot be used with {alg}"
+        ))),
+    }
+}
+
+/// The operation names of RFC 7517 4.3 that fit an algorithm on each side.
+fn operations(mgmt: Mgmt, decrypt: bool) -> &'static [&'static str] {
+    match (mgmt, decrypt) {
+        (Mgmt::Dir, false) => &["encrypt"],
+        (Mgmt::Dir, true) => &["decrypt"],
+        (Mgmt::EcdhEs(_), _) => &["deriveKey", "deriveBits"],
+        (_, false) => &["wrapKey", "encrypt"],
+        (_, true) => &["unwrapKey", "decrypt"],
+    }
+}
+
+fn check_jwk_usage(jwk: &Jwk, mgmt: Mgmt, decrypt: bool) -> Result<(), Error> {
+    if let Some(u) = &jwk.key_use {
+        if u != "enc" {
+            return Err(key_err("the JWK's \"use\" is not \"enc\""));
+        }
+    }
+    if let Some(ops) = &jwk.key_ops {
+        let fits = operations(mgmt, decrypt);
+        if !ops.iter().any(|o| fits.contains(&o.as_str())) {
+            return Err(key_err(format!(
+                "the JWK's \"key_ops\" list none of {}",
+                fits.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn resolve_alg(jwk: &Jwk, requested: Option<Algorithm>) -> Result<Algorithm, Error> {
+    // A `dir` key's JWK may name the content encryption it is for (RFC 7518 4.5).
+    let names_enc = jwk
+        .alg
+        .as_ref()
+        .is_some_and(|a| jws::jwt_claims::EncryptionAlgorithm::from_name(a.as_str()).is_known());
+    if names_enc && requested.as_ref().is_none_or(|r| *r == Algorithm::Dir) {
+        return Ok(Algorithm::Dir);
+    }
+    match (requested, &jwk.alg) {
+        (Some(r), Some(j)) if r != *j => {
+            Err(key_err(format!("the JWK is for \"{j}\", not \"{r}\"")))
+        }
+        (Some(a), _) => Ok(a),
+        (None, Some(a)) => Ok(a.clone()),
+        (None, None) => Err(key_err(
+            "the JWK has no \"alg\": name the algorithm to use it with",
+        )),
+    }
+}
+
+fn sec1(x: &[u8], y: &[u8]) -> Vec<u8> {
+    [&[4u8][..], x, y].concat()
+}
+
+macro_rules! ec_public {
+    ($curve:ident, $variant:ident, $point:expr) => {
+        Public::$variant(
+            $curve::PublicKey::from_sec1_bytes($point)
+                .map_err(|_| key_err("not a point of the curve"))?,
+        )
+    };
+}
+
+macro_rules! ec_private {
+    ($curve:ident, $variant:ident, $d:expr) => {
+        Private::$variant(
+            $curve::SecretKey::from_slice($d).map_err(|_| key_err("invalid private scalar"))?,
+        )
+    };
+}
+
+impl EncryptionKey {
+    /// A shared key for `dir`, `A*KW`, `A*GCMKW`, or a password for `PBES2-*`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] for a length that does not fit the algorithm;
+    /// [`Error::AlgorithmNotAllowed`] for a non-JWE algorithm.
+    pub fn symmetric(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        check_symmetric(&alg, secret)?;
+        Ok(Self {
+            alg,
+            kid: None,
+            key: Public::Secret(Zeroizing::new(secret.to_vec())),
+        })
+    }
+
+    /// An X25519 public key (32 bytes) for `ECDH-ES*`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] for another algorithm or length.
+    pub fn x25519(alg: Algorithm, public: &[u8]) -> Result<Self, Error> {
+        check_ecdh(&alg)?;
+        let bytes: [u8; 32] = public
+            .try_into()
+            .map_err(|_| key_err("an X25519 public key is 32 bytes"))?;
+        Ok(Self {
+            alg,
+            kid: None,
+            key: Public::X25519(x25519_dalek::PublicKey::from(bytes)),
+        })
+    }
+
+    /// The key of a public (or shared) JWK, for `alg` or the JWK's own `alg`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the JWK cannot serve the algorithm.
+    pub fn from_jwk(jwk: &Jwk, alg: Option<Algorithm>) -> Result<Self, Error> {
+        let alg = resolve_alg(jwk, alg)?;
+        let mgmt = Mgmt::of(&alg)?;
+        check_jwk_usage(jwk, mgmt, false)?;
+        let key = match jwk.material() {
+            KeyMaterial::Oct { k } => {
+                check_symmetric(&alg, k.expose())?;
+                Public::Secret(Zeroizing::new(k.expose().to_vec()))
+            }
+            KeyMaterial::Ec { crv, x, y, .. } => {
+                check_ecdh(&alg)?;
+                let point = sec1(x, y);
+                match crv.as_str() {
+                    "P-256" => ec_public!(p256, P256, &point),
+                    "P-384" => ec_public!(p384, P384, &point),
+                    "P-521" => ec_public!(p521, P521, &point),
+                    other => return Err(key_err(format!("unsupported curve {other}"))),
+                }
+            }
+            KeyMaterial::Okp { crv, x, .. } if crv == "X25519" => {
+                return Self::x25519(alg, x).map(|k| k.with_kid_opt(jwk.kid.clone()));
+            }
+            KeyMaterial::Rsa { n, e, .. } => {
+                let key = rsa::PublicKey::new(
+                    rsa::BoxedUint::from_be_slice_vartime(n),
+                    rsa::BoxedUint::from_be_slice_vartime(e),
+                )
+                .map_err(key_err)?;
+                check_rsa(&alg, &key)?;
+                Public::Rsa(Box::new(key))
+            }
+            _ => {
+                return Err(key_err(format!(
+                    "a {} JWK cannot be used with {alg}",
+                    jwk.kty()
+                )));
+            }
+        };
+        Ok(Self {
+            alg,
+            kid: jwk.kid.clone(),
+            key,
+        })
+    }
+
+    /// A public key from PEM: SubjectPublicKeyInfo (`PUBLIC KEY`) for RSA or EC, or PKCS#1
+    /// (`RSA PUBLIC KEY`).
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the PEM is not a public key fit for `alg`.
+    pub fn from_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
+        let key = match Mgmt::of(&alg)? {
+            Mgmt::RsaOaep { .. } => {
+                let key = if pem.contains("RSA PUBLIC KEY") {
+                    rsa::PublicKey::from_pkcs1_pem(pem).map_err(key_err)?
+                } else {
+                    rsa::PublicKey::from_public_key_pem(pem).map_err(key_err)?
+                };
+                check_rsa(&alg, &key)?;
+                Public::Rsa(Box::new(key))
+            }
+            Mgmt::EcdhEs(_) => {
+                if let Ok(k) = p256::PublicKey::from_public_key_pem(pem) {
+                    Public::P256(k)
+                } else if let Ok(k) = p384::PublicKey::from_public_key_pem(pem) {
+                    Public::P384(k)
+                } else {
+                    Public::P521(p521::PublicKey::from_public_key_pem(pem).map_err(key_err)?)
+                }
+            }
+            _ => return Err(key_err(format!("{alg} keys have no PEM form"))),
+        };
+        Ok(Self {
+            alg,
+            kid: None,
+            key,
+        })
+    }
+
+    /// This key with a key ID, written as `kid` in the headers it encrypts under.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    fn with_kid_opt(mut self, kid: Option<String>) -> Self {
+        self.kid = kid;
+        self
+    }
+
+    /// The key management algorithm.
+    #[must_use]
+    pub const fn alg(&self) -> &Algorithm {
+        &self.alg
+    }
+
+    /// The key ID, if any.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+impl DecryptionKey {
+    /// A shared key for `dir`, `A*KW`, `A*GCMKW`, or a password for `PBES2-*`.
+    ///
+    /// # Errors
+    /// As [`EncryptionKey::symmetric`].
+    pub fn symmetric(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        check_symmetric(&alg, secret)?;
+        Ok(Self {
+            alg,
+            kid: None,
+            key: Private::Secret(Zeroizing::new(secret.to_vec())),
+        })
+    }
+
+    /// An X25519 private key (32 bytes) for `ECDH-ES*`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] for another algorithm or length.
+    pub fn x25519(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        check_ecdh(&alg)?;
+        let bytes: [u8; 32] = secret
+            .try_into()
+            .map_err(|_| key_err("an X25519 private key is 32 bytes"))?;
+        Ok(Self {
+            alg,
+            kid: None,
+            key: Private::X25519(x25519_dalek::StaticSecret::from(bytes)),
+        })
+    }
+
+    /// The key of a private (or shared) JWK, for `alg` or the JWK's own `alg`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the JWK cannot serve the algorithm.
+    pub fn from_jwk(jwk: &Jwk, alg: Option<Algorithm>) -> Result<Self, Error> {
+        let alg = resolve_alg(jwk, alg)?;
+        let mgmt = Mgmt::of(&alg)?;
+        check_jwk_usage(jwk, mgmt, true)?;
+        let key = match jwk.material() {
+            KeyMaterial::Oct { k } => {
+                check_symmetric(&alg, k.expose())?;
+                Private::Secret(Zeroizing::new(k.expose().to_vec()))
+            }
+            KeyMaterial::Ec {
+                crv, d: Some(d), ..
+            } => {
+                check_ecdh(&alg)?;
+                let key = match crv.as_str() {
+                    "P-256" => ec_private!(p256, P256, d.expose()),
+                    "P-384" => ec_private!(p384, P384, d.expose()),
+                    "P-521" => ec_private!(p521, P521, d.expose()),
+                    other => return Err(key_err(format!("unsupported curve {other}"))),
+                };
+                // The public part must be the private key's.
+                let derived = Self {
+                    alg: alg.clone(),
+                    kid: None,
+                    key: key.clone(),
+                }
+                .encryption_key();
+                let given = EncryptionKey::from_jwk(jwk, Some(alg.clone()))?;
+                if !same_public(&derived.key, &given.key) {
+                    return Err(key_err("\"x\"/\"y\" are not the public key of \"d\""));
+                }
+                key
+            }
+            KeyMaterial::Okp {
+                crv, d: Some(d), ..
+            } if crv == "X25519" => {
+                return Self::x25519(alg, d.expose()).map(|k| k.with_kid_opt(jwk.kid.clone()));
+            }
+            KeyMaterial::Rsa {
+                n,
+                e,
+                private: Some(p),
+            } => {
+                let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
+                let primes = p
+                    .crt
+                    .as_ref()
+                    .map(|c| vec![big(c.p.expose()), big(c.q.expose())])
+                    .unwrap_or_default();
+                let key =
+                    rsa::PrivateKey::from_components(big(n), big(e), big(p.d.expose()), primes)
+                        .map_err(key_err)?;
+                check_rsa(&alg, key.as_public_key())?;
+                Private::Rsa(Box::new(key))
+            }
+            _ => {
+                return Err(key_err(format!(
+                    "a {} JWK without private key cannot decrypt with {alg}",
+                    jwk.kty()
+                )));
+            }
+        };
+        Ok(Self {
+            alg,
+            kid: jwk.kid.clone(),
+            key,
+        })
+    }
+
+    /// A private key from PEM: PKCS#8 (`PRIVATE KEY`) for RSA or EC, or PKCS#1
+    /// (`RSA PRIVATE KEY`).
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the PEM is not a private key fit for `alg`.
+    pub fn from_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
+        let key = match Mgmt::of(&alg)? {
+            Mgmt::RsaOaep { .. } => {
+                let key = if pem.contains("RSA PRIVATE KEY") {
+                    rsa::PrivateKey::from_pkcs1_pem(pem).map_err(key_err)?
+                } else {
+                    rsa::PrivateKey::from_pkcs8_pem(pem).map_err(key_err)?
+                };
+                check_rsa(&alg, key.as_public_key())?;
+                Private::Rsa(Box::new(key))
+            }
+            Mgmt::EcdhEs(_) => {
+                if let Ok(k) = p256::SecretKey::from_pkcs8_pem(pem) {
+                    Private::P256(k)
+                } else if let Ok(k) = p384::SecretKey::from_pkcs8_pem(pem) {
+                    Private::P384(k)
+                } else {
+                    Private::P521(p521::SecretKey::from_pkcs8_pem(pem).map_err(key_err)?)
+                }
+            }
+            _ => return Err(key_err(format!("{alg} keys have no PEM form"))),
+        };
+        Ok(Self {
+            alg,
+            kid: None,
+            key,
+        })
+    }
+
+    /// This key with a key ID, matched against the `kid` of tokens.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    fn with_kid_opt(mut self, kid: Option<String>) -> Self {
+        self.kid = kid;
+        self
+    }
+
+    /// The key management algorithm.
+    #[must_use]
+    pub const fn alg(&self) -> &Algorithm {
+        &self.alg
+    }
+
+    /// The key ID, if any.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The key a sender uses to encrypt to this key (the same secret for shared keys).
+    #[must_use]
+    pub fn encryption_key(&self) -> EncryptionKey {
+        let key = match &self.key {
+            Private::Secret(s) => Public::Secret(s.clone()),
+            Private::P256(k) => Public::P256(k.public_key()),
+            Private::P384(k) => Public::P384(k.public_key()),
+            Private::P521(k) => Public::P521(k.public_key()),
+            Private::X25519(k) => Public::X25519(x25519_dalek::PublicKey::from(k)),
+            Private::Rsa(k) => Public::Rsa(Box::new(k.to_public_key())),
+        };
+        EncryptionKey {
+            alg: self.alg.clone(),
+            kid: self.kid.clone(),
+            key,
+        }
+    }
+}
+
+fn same_public(a: &Public, b: &Public) -> bool {
+    match (a, b) {
+        (Public::P256(x), Public::P256(y)) => x == y,
+        (Public::P384(x), Public::P384(y)) => x == y,
+        (Public::P521(x), Public::P521(y)) => x == y,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithms_and_refusals() {
+        assert!(matches!(
+            Mgmt::of(&Algorithm::RSA1_5),
+            Err(Error::Rsa1_5Refused)
+        ));
+        assert!(matches!(
+            Mgmt::of(&Algorithm::HS256),
+            Err(Error::AlgorithmNotAllowed(_))
+        ));
+        assert!(matches!(
+            Mgmt::of(&Algorithm::None),
+            Err(Error::AlgorithmNotAllowed(_))
+        ));
+        for alg in Algorithm::ALL {
+            let ok = Mgmt::of(alg).is_ok();
+            assert_eq!(
+                ok,
+                alg.is_key_management() && *alg != Algorithm::RSA1_5,
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn symmetric_lengths() {
+        assert!(EncryptionKey::symmetric(Algorithm::A128KW, &[0; 16]).is_ok());
+        assert!(EncryptionKey::symmetric(Algorithm::A128KW, &[0; 32]).is_err());
+        assert!(EncryptionKey::symmetric(Algorithm::A256GCMKW, &[0; 31]).is_err());
+        assert!(EncryptionKey::symmetric(Algorithm::Dir, &[]).is_err());
+        assert!(EncryptionKey::symmetric(Algorithm::PBES2_HS256_A128KW, b"pw").is_ok());
+        assert!(EncryptionKey::symmetric(Algorithm::RSA_OAEP, &[0; 16]).is_err());
+        assert!(EncryptionKey::symmetric(Algorithm::ECDH_ES, &[0; 32]).is_err());
+        let k = DecryptionKey::symmetric(Algorithm::Dir, &[5; 32]).unwrap();
+        assert!(!format!("{k:?}").contains('5'));
+    }
+}

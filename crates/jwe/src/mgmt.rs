@@ -1,0 +1,477 @@
+//! Key management (RFC 7518 4): producing and recovering the content encryption key.
+
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::{AesGcm, KeyInit};
+use jws::base64url;
+use jws::jwt_claims::{EncryptionAlgorithm, Header, JsonObject};
+use jws::{Jwk, KeyMaterial};
+use serde_json::Value;
+use sha2::{Sha256, Sha384, Sha512};
+use zeroize::Zeroizing;
+
+use crate::content::cek_len;
+use crate::kdf::concat_kdf;
+use crate::key::{Mgmt, Private, Public};
+use crate::{DecryptionKey, EncryptionKey, Error, Failure};
+
+/// The content key and its encrypted form.
+pub(crate) struct Prepared {
+    pub(crate) cek: Zeroizing<Vec<u8>>,
+    pub(crate) encrypted_key: Vec<u8>,
+}
+
+/// Limits on the key management parameters a token brings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    pub(crate) max_p2c: u64,
+}
+
+/// The smallest PBES2 iteration count accepted (RFC 7518 4.8.1.2 recommends at least 1000).
+pub(crate) const MIN_P2C: u64 = 1000;
+/// The shortest PBES2 salt input accepted, in bytes (RFC 7518 4.8.1.1).
+pub(crate) const MIN_P2S: usize = 8;
+
+pub(crate) fn random(len: usize) -> Result<Zeroizing<Vec<u8>>, Error> {
+    use rand_core::TryRng as _;
+    let mut buf = Zeroizing::new(vec![0u8; len]);
+    getrandom::SysRng
+        .try_fill_bytes(&mut buf)
+        .map_err(|_| Error::Random)?;
+    Ok(buf)
+}
+
+fn enc_len(enc: &EncryptionAlgorithm) -> Result<usize, Error> {
+    cek_len(enc).ok_or_else(|| Error::EncryptionNotAllowed(enc.clone()))
+}
+
+fn aes_kw_wrap(kek: &[u8], cek: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = vec![0u8; cek.len() + 8];
+    let n = match kek.len() {
+        16 => aes_kw::KwAes128::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .wrap_key(cek, &mut out)
+            .map(<[u8]>::len),
+        24 => aes_kw::KwAes192::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .wrap_key(cek, &mut out)
+            .map(<[u8]>::len),
+        32 => aes_kw::KwAes256::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .wrap_key(cek, &mut out)
+            .map(<[u8]>::len),
+        _ => return Err(Failure::KeyLength.into()),
+    }
+    .map_err(|_| Failure::Encrypt)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+fn aes_kw_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    if wrapped.len() < 24 || wrapped.len() % 8 != 0 {
+        return Err(Failure::Unwrap);
+    }
+    let mut out = Zeroizing::new(vec![0u8; wrapped.len() - 8]);
+    let n = match kek.len() {
+        16 => aes_kw::KwAes128::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .unwrap_key(wrapped, &mut out)
+            .map(<[u8]>::len),
+        24 => aes_kw::KwAes192::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .unwrap_key(wrapped, &mut out)
+            .map(<[u8]>::len),
+        32 => aes_kw::KwAes256::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .unwrap_key(wrapped, &mut out)
+            .map(<[u8]>::len),
+        _ => return Err(Failure::KeyLength),
+    }
+    .map_err(|_| Failure::Unwrap)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+type Gcm<C> = AesGcm<C, aes_gcm::aead::consts::U12>;
+
+fn gcm_wrap(kek: &[u8], cek: &[u8], header: &mut Header) -> Result<Vec<u8>, Error> {
+    let iv = random(12)?;
+    let nonce = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv.as_slice())
+        .map_err(|_| Failure::Encrypt)?;
+    let mut buf = cek.to_vec();
+    let tag = match kek.len() {
+        16 => Gcm::<aes::Aes128>::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into()),
+        24 => Gcm::<aes::Aes192>::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into()),
+        32 => Gcm::<aes::Aes256>::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into()),
+        _ => return Err(Failure::KeyLength.into()),
+    }
+    .map_err(|_| Failure::Encrypt)?;
+    header.iv = Some(iv.to_vec());
+    header.tag = Some(tag.to_vec());
+    Ok(buf)
+}
+
+fn gcm_unwrap(kek: &[u8], wrapped: &[u8], header: &Header) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let iv = header
+        .iv
+        .as_deref()
+        .ok_or_else(|| Error::Header("AES-GCM key wrap needs \"iv\"".into()))?;
+    let tag = header
+        .tag
+        .as_deref()
+        .ok_or_else(|| Error::Header("AES-GCM key wrap needs \"tag\"".into()))?;
+    if iv.len() != 12 || tag.len() != 16 {
+        return Err(Failure::Unwrap.into());
+    }
+    let nonce =
+        aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv).map_err(|_| Failure::Unwrap)?;
+    let tag =
+        aes_gcm::Tag::<aes_gcm::aead::consts::U16>::try_from(tag).map_err(|_| Failure::Unwrap)?;
+    let mut buf = Zeroizing::new(wrapped.to_vec());
+    match kek.len() {
+        16 => Gcm::<aes::Aes128>::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag),
+        24 => Gcm::<aes::Aes192>::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag),
+        32 => Gcm::<aes::Aes256>::new_from_slice(kek)
+            .map_err(|_| Failure::KeyLength)?
+            .decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag),
+        _ => return Err(Failure::KeyLength.into()),
+    }
+    .map_err(|_| Failure::Unwrap)?;
+    Ok(buf)
+}
+
+/// The PBES2 key encryption key (RFC 7518 4.8.1.1): PBKDF2 over the salt
+/// `UTF8(alg) || 0x00 || p2s`.
+fn pbes2_kek(
+    alg: &str,
+    password: &[u8],
+    p2s: &[u8],
+    p2c: u64,
+    hash_len: usize,
+    kw: usize,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let rounds = u32::try_from(p2c).map_err(|_| Error::Header("\"p2c\" is too large".into()))?;
+    let salt = [alg.as_bytes(), &[0], p2s].concat();
+    let mut kek = Zeroizing::new(vec![0u8; kw]);
+    match hash_len {
+        32 => pbkdf2::pbkdf2_hmac::<Sha256>(password, &salt, rounds, &mut kek),
+        48 => pbkdf2::pbkdf2_hmac::<Sha384>(password, &salt, rounds, &mut kek),
+        _ => pbkdf2::pbkdf2_hmac::<Sha512>(password, &salt, rounds, &mut kek),
+    }
+    Ok(kek)
+}
+
+fn ec_jwk(crv: &str, sec1: &[u8]) -> JsonObject {
+    let coords = sec1.get(1..).unwrap_or_default();
+    let (x, y) = coords.split_at(coords.len() / 2);
+    let mut m = JsonObject::new();
+    m.insert("kty".into(), Value::from("EC"));
+    m.insert("crv".into(), Value::from(crv));
+    m.insert("x".into(), Value::from(base64url::encode(x)));
+    m.insert("y".into(), Value::from(base64url::encode(y)));
+    m
+}
+
+macro_rules! ecdh_ephemeral {
+    ($curve:ident, $crv:literal, $public:expr) => {{
+        let eph = <$curve::SecretKey as p256::elliptic_curve::Generate>::try_generate_from_rng(
+            &mut getrandom::SysRng,
+        )
+        .map_err(|_| Error::Random)?;
+        let shared = $curve::ecdh::diffie_hellman(eph.to_nonzero_scalar(), $public.as_affine());
+        let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
+        (z, ec_jwk($crv, &eph.public_key().to_sec1_bytes()))
+    }};
+}
+
+/// The shared secret `Z` with a fresh ephemeral key, and the `epk` to send.
+fn ecdh_sender(key: &Public) -> Result<(Zeroizing<Vec<u8>>, JsonObject), Error> {
+    Ok(match key {
+        Public::P256(p) => ecdh_ephemeral!(p256, "P-256", p),
+        Public::P384(p) => ecdh_ephemeral!(p384, "P-384", p),
+        Public::P521(p) => ecdh_ephemeral!(p521, "P-521", p),
+        Public::X25519(p) => {
+            let eph = x25519_dalek::StaticSecret::from(
+                <[u8; 32]>::try_from(random(32)?.as_slice()).map_err(|_| Error::Random)?,
+            );
+            let shared = eph.diffie_hellman(p);
+            if !shared.was_contributory() {
+                return Err(Error::Key("low-order X25519 public key".into()));
+            }
+            let mut m = JsonObject::new();
+            m.insert("kty".into(), Value::from("OKP"));
+            m.insert("crv".into(), Value::from("X25519"));
+            m.insert(
+                "x".into(),
+                Value::from(base64url::encode(
+                    x25519_dalek::PublicKey::from(&eph).as_bytes(),
+                )),
+            );
+            (Zeroizing::new(shared.as_bytes().to_vec()), m)
+        }
+        _ => return Err(Error::Key("ECDH-ES needs an elliptic-curve key".into())),
+    })
+}
+
+/// The shared secret `Z` with the sender's `epk`, which must be a valid point of the
+/// recipient key's curve.
+fn ecdh_recipient(key: &Private, epk: &JsonObject) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let jwk = Jwk::from_object(epk.clone()).map_err(|_| Failure::EphemeralKey)?;
+    let z = match (key, jwk.material()) {
+        (Private::X25519(k), KeyMaterial::Okp { crv, x, d: None }) if crv == "X25519" => {
+            let bytes = <[u8; 32]>::try_from(x.as_slice()).map_err(|_| Failure::EphemeralKey)?;
+            let shared = k.diffie_hellman(&x25519_dalek::PublicKey::from(bytes));
+            // A low-order point gives an all-zero secret: refuse it.
+            if !shared.was_contributory() {
+                return Err(Failure::EphemeralKey.into());
+            }
+            Zeroizing::new(shared.as_bytes().to_vec())
+        }
+        (Private::P256(k), KeyMaterial::Ec { crv, x, y, d: None }) if crv == "P-256" => {
+            let p = p256::PublicKey::from_sec1_bytes(&[&[4u8][..], x, y].concat())
+                .map_err(|_| Failure::EphemeralKey)?;
+            Zeroizing::new(
+                p256::ecdh::diffie_hellman(k.to_nonzero_scalar(), p.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec(),
+            )
+        }
+        (Private::P384(k), KeyMaterial::Ec { crv, x, y, d: None }) if crv == "P-384" => {
+            let p = p384::PublicKey::from_sec1_bytes(&[&[4u8][..], x, y].concat())
+                .map_err(|_| Failure::EphemeralKey)?;
+            Zeroizing::new(
+                p384::ecdh::diffie_hellman(k.to_nonzero_scalar(), p.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec(),
+            )
+        }
+        (Private::P521(k), KeyMaterial::Ec { crv, x, y, d: None }) if crv == "P-521" => {
+            let p = p521::PublicKey::from_sec1_bytes(&[&[4u8][..], x, y].concat())
+                .map_err(|_| Failure::EphemeralKey)?;
+            Zeroizing::new(
+                p521::ecdh::diffie_hellman(k.to_nonzero_scalar(), p.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec(),
+            )
+        }
+        _ => return Err(Failure::EphemeralKey.into()),
+    };
+    if z.iter().all(|&b| b == 0) {
+        return Err(Failure::EphemeralKey.into());
+    }
+    Ok(z)
+}
+
+/// Makes the content key for `enc` and encrypts it to `key`, writing the parameters the
+/// algorithm needs (`epk`, `iv`, `tag`, `p2s`, `p2c`) into `header`.
+pub(crate) fn wrap(
+    key: &EncryptionKey,
+    enc: &EncryptionAlgorithm,
+    header: &mut Header,
+    p2c: u64,
+) -> Result<Prepared, Error> {
+    wrap_with(key, enc, header, p2c, None)
+}
+
+/// As [`wrap`], encrypting a content key already chosen (for a further recipient).
+pub(crate) fn wrap_existing(
+    key: &EncryptionKey,
+    enc: &EncryptionAlgorithm,
+    header: &mut Header,
+    p2c: u64,
+    cek: &Zeroizing<Vec<u8>>,
+) -> Result<Prepared, Error> {
+    wrap_with(key, enc, header, p2c, Some(cek))
+}
+
+fn wrap_with(
+    key: &EncryptionKey,
+    enc: &EncryptionAlgorithm,
+    header: &mut Header,
+    p2c: u64,
+    given: Option<&Zeroizing<Vec<u8>>>,
+) -> Result<Prepared, Error> {
+    let len = enc_len(enc)?;
+    let new_cek = || match given {
+        Some(c) if c.len() == len => Ok(c.clone()),
+        Some(_) => Err(Error::Encode("content key of the wrong length".into())),
+        None => random(len),
+    };
+    let mgmt = Mgmt::of(&key.alg)?;
+    let secret = || match &key.key {
+        Public::Secret(s) => Ok(s),
+        _ => Err(Error::Key(format!("{} needs a shared key", key.alg))),
+    };
+    if given.is_some() && matches!(mgmt, Mgmt::Dir | Mgmt::EcdhEs(None)) {
+        return Err(Error::Encode(
+            "dir and ECDH-ES determine the content key themselves".into(),
+        ));
+    }
+    Ok(match mgmt {
+        Mgmt::Dir => {
+            let s = secret()?;
+            if s.len() != len {
+                return Err(Error::Key(format!(
+                    "a dir key of {} bytes cannot serve {enc}, which needs {len}",
+                    s.len()
+                )));
+            }
+            Prepared {
+                cek: s.clone(),
+                encrypted_key: Vec::new(),
+            }
+        }
+        Mgmt::AesKw(_) => {
+            let cek = new_cek()?;
+            let encrypted_key = aes_kw_wrap(secret()?, &cek)?;
+            Prepared { cek, encrypted_key }
+        }
+        Mgmt::AesGcmKw(_) => {
+            let cek = new_cek()?;
+            let encrypted_key = gcm_wrap(secret()?, &cek, header)?;
+            Prepared { cek, encrypted_key }
+        }
+        Mgmt::Pbes2 { hash_len, kw } => {
+            if !(MIN_P2C..=u64::from(u32::MAX)).contains(&p2c) {
+                return Err(Error::Encode(format!("p2c must be at least {MIN_P2C}")));
+            }
+            let p2s = random(16)?;
+            let kek = pbes2_kek(key.alg.as_str(), secret()?, &p2s, p2c, hash_len, kw)?;
+            let cek = new_cek()?;
+            let encrypted_key = aes_kw_wrap(&kek, &cek)?;
+            header.p2s = Some(p2s.to_vec());
+            header.p2c = Some(p2c);
+            Prepared { cek, encrypted_key }
+        }
+        Mgmt::EcdhEs(kw) => {
+            let (z, epk) = ecdh_sender(&key.key)?;
+            header.epk = Some(epk);
+            let apu = header.apu.clone().unwrap_or_default();
+            let apv = header.apv.clone().unwrap_or_default();
+            match kw {
+                None => Prepared {
+                    cek: concat_kdf(&z, enc.as_str(), &apu, &apv, len),
+                    encrypted_key: Vec::new(),
+                },
+                Some(n) => {
+                    let kek = concat_kdf(&z, key.alg.as_str(), &apu, &apv, n);
+                    let cek = new_cek()?;
+                    let encrypted_key = aes_kw_wrap(&kek, &cek)?;
+                    Prepared { cek, encrypted_key }
+                }
+            }
+        }
+        Mgmt::RsaOaep { sha256 } => {
+            let Public::Rsa(pk) = &key.key else {
+                return Err(Error::Key(format!("{} needs an RSA key", key.alg)));
+            };
+            let cek = new_cek()?;
+            let mut rng = getrandom::SysRng;
+            let encrypted_key = if sha256 {
+                pk.encrypt(&mut rng, rsa::Oaep::<Sha256>::new(), &cek)
+            } else {
+                pk.encrypt(&mut rng, rsa::Oaep::<sha1::Sha1>::new(), &cek)
+            }
+            .map_err(|e| Error::Encode(format!("RSA-OAEP: {e}")))?;
+            Prepared { cek, encrypted_key }
+        }
+    })
+}
+
+/// Recovers the content key for `enc` from the token's header and encrypted key.
+///
+/// Failures a sender could learn from are [`Error::Decryption`]; header rule breaks that
+/// the sender chose in plain sight (PBES2 limits, missing parameters) are
+/// [`Error::Header`].
+pub(crate) fn unwrap(
+    key: &DecryptionKey,
+    enc: &EncryptionAlgorithm,
+    header: &Header,
+    encrypted_key: &[u8],
+    policy: Policy,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let len = enc_len(enc)?;
+    let mgmt = Mgmt::of(&key.alg)?;
+    let secret = || match &key.key {
+        Private::Secret(s) => Ok(s),
+        _ => Err(Error::Key(format!("{} needs a shared key", key.alg))),
+    };
+    let cek = match mgmt {
+        Mgmt::Dir => {
+            if !encrypted_key.is_empty() {
+                return Err(Failure::Unwrap.into());
+            }
+            secret()?.clone()
+        }
+        Mgmt::AesKw(_) => aes_kw_unwrap(secret()?, encrypted_key)?,
+        Mgmt::AesGcmKw(_) => gcm_unwrap(secret()?, encrypted_key, header)?,
+        Mgmt::Pbes2 { hash_len, kw } => {
+            let p2c = header
+                .p2c
+                .ok_or_else(|| Error::Header("PBES2 needs \"p2c\"".into()))?;
+            if p2c < MIN_P2C || p2c > policy.max_p2c {
+                return Err(Error::Header(format!(
+                    "\"p2c\" of {p2c} is outside {MIN_P2C}..={}",
+                    policy.max_p2c
+                )));
+            }
+            let p2s = header
+                .p2s
+                .as_deref()
+                .ok_or_else(|| Error::Header("PBES2 needs \"p2s\"".into()))?;
+            if p2s.len() < MIN_P2S {
+                return Err(Error::Header(format!(
+                    "\"p2s\" is shorter than {MIN_P2S} bytes"
+                )));
+            }
+            let kek = pbes2_kek(key.alg.as_str(), secret()?, p2s, p2c, hash_len, kw)?;
+            aes_kw_unwrap(&kek, encrypted_key)?
+        }
+        Mgmt::EcdhEs(kw) => {
+            let epk = header
+                .epk
+                .as_ref()
+                .ok_or_else(|| Error::Header("ECDH-ES needs \"epk\"".into()))?;
+            let z = ecdh_recipient(&key.key, epk)?;
+            let apu = header.apu.as_deref().unwrap_or_default();
+            let apv = header.apv.as_deref().unwrap_or_default();
+            match kw {
+                None => {
+                    if !encrypted_key.is_empty() {
+                        return Err(Failure::Unwrap.into());
+                    }
+                    concat_kdf(&z, enc.as_str(), apu, apv, len)
+                }
+                Some(n) => {
+                    let kek = concat_kdf(&z, key.alg.as_str(), apu, apv, n);
+                    aes_kw_unwrap(&kek, encrypted_key)?
+                }
+            }
+        }
+        Mgmt::RsaOaep { sha256 } => {
+            let Private::Rsa(sk) = &key.key else {
+                return Err(Error::Key(format!("{} needs an RSA key", key.alg)));
+            };
+            let mut rng = getrandom::SysRng;
+            let cek = if sha256 {
+                sk.decrypt_blinded(&mut rng, rsa::Oaep::<Sha256>::new(), encrypted_key)
+            } else {
+                sk.decrypt_blinded(&mut rng, rsa::Oaep::<sha1::Sha1>::new(), encrypted_key)
+            };
+            Zeroizing::new(cek.map_err(|_| Failure::Unwrap)?)
+        }
+    };
+    if cek.len() != len {
+        return Err(Failure::KeyLength.into());
+    }
+    Ok(cek)
+}
