@@ -40,6 +40,9 @@ mod key;
 mod mgmt;
 mod zip;
 
+#[cfg(test)]
+mod wycheproof_tests;
+
 pub use decrypt::{DEFAULT_MAX_P2C, Decrypted, Decrypter};
 pub use encrypt::{DEFAULT_P2C, EncryptOptions, encrypt};
 pub use error::{Error, Failure};

@@ -66,7 +66,7 @@ fn aes_kw_wrap(kek: &[u8], cek: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-fn aes_kw_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, Failure> {
+pub(crate) fn aes_kw_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, Failure> {
     if wrapped.len() < 24 || wrapped.len() % 8 != 0 {
         return Err(Failure::Unwrap);
     }
@@ -224,7 +224,7 @@ fn ecdh_sender(key: &Public) -> Result<(Zeroizing<Vec<u8>>, JsonObject), Error> 
 
 /// The shared secret `Z` with the sender's `epk`, which must be a valid point of the
 /// recipient key's curve.
-fn ecdh_recipient(key: &Private, epk: &JsonObject) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn ecdh_recipient(key: &Private, epk: &JsonObject) -> Result<Zeroizing<Vec<u8>>, Error> {
     let jwk = Jwk::from_object(epk.clone()).map_err(|_| Failure::EphemeralKey)?;
     let z = match (key, jwk.material()) {
         (Private::X25519(k), KeyMaterial::Okp { crv, x, d: None }) if crv == "X25519" => {
@@ -269,6 +269,41 @@ fn ecdh_recipient(key: &Private, epk: &JsonObject) -> Result<Zeroizing<Vec<u8>>,
         return Err(Failure::EphemeralKey.into());
     }
     Ok(z)
+}
+
+/// RSAES-OAEP decryption (SHA-1 or SHA-256, MGF1 with the same hash, empty label), with
+/// the `rsa` crate's blinding.
+///
+/// The `rsa` crate (0.10) does not check that the first byte of the encoded message is
+/// zero (RFC 8017 7.1.2 step 3g; Wycheproof "First byte is 1"): that check is made here on
+/// the raw RSA decryption, which is always computed, so both paths take the same time.
+pub(crate) fn rsa_oaep_decrypt(
+    sk: &rsa::PrivateKey,
+    sha256: bool,
+    ct: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    use rsa::traits::PublicKeyParts;
+    let mut rng = getrandom::SysRng;
+    let k = sk.size();
+    let leading_zero = rsa::BoxedUint::from_be_slice(ct, sk.n().as_ref().bits_precision())
+        .ok()
+        .filter(|_| ct.len() == k)
+        .and_then(|c| rsa::hazmat::rsa_decrypt_and_check(sk, Some(&mut rng), &c).ok())
+        .map(|m| Zeroizing::new(m.to_be_bytes()))
+        .is_some_and(|em| em.len() >= k && em.get(em.len() - k) == Some(&0));
+    let pt = if sha256 {
+        sk.decrypt_blinded(&mut rng, rsa::Oaep::<Sha256>::new(), ct)
+    } else {
+        sk.decrypt_blinded(&mut rng, rsa::Oaep::<sha1::Sha1>::new(), ct)
+    };
+    match pt {
+        Ok(pt) if leading_zero => Ok(Zeroizing::new(pt)),
+        Ok(mut pt) => {
+            zeroize::Zeroize::zeroize(&mut pt);
+            Err(Failure::Unwrap)
+        }
+        Err(_) => Err(Failure::Unwrap),
+    }
 }
 
 /// Makes the content key for `enc` and encrypts it to `key`, writing the parameters the
@@ -461,13 +496,7 @@ pub(crate) fn unwrap(
             let Private::Rsa(sk) = &key.key else {
                 return Err(Error::Key(format!("{} needs an RSA key", key.alg)));
             };
-            let mut rng = getrandom::SysRng;
-            let cek = if sha256 {
-                sk.decrypt_blinded(&mut rng, rsa::Oaep::<Sha256>::new(), encrypted_key)
-            } else {
-                sk.decrypt_blinded(&mut rng, rsa::Oaep::<sha1::Sha1>::new(), encrypted_key)
-            };
-            Zeroizing::new(cek.map_err(|_| Failure::Unwrap)?)
+            rsa_oaep_decrypt(sk, sha256, encrypted_key)?
         }
     };
     if cek.len() != len {

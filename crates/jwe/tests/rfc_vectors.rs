@@ -1,6 +1,11 @@
 //! RFC 7516 Appendix A.1, A.3, A.4, RFC 7520 section 5 (the JOSE cookbook) and RFC 8037
 //! A.6: every output decrypts to the RFC's plaintext; RSA1_5 is refused.
-#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use jwe::{Algorithm, Decrypter, DecryptionKey, Error};
 use jws::Jwk;

@@ -1,0 +1,326 @@
+//! One test per attack or limit of the issue; each asserts rejection without panic.
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use jwe::{
+    Algorithm, Decrypter, DecryptionKey, EncryptOptions, EncryptionAlgorithm, Error, Failure,
+    Header,
+};
+use jws::base64url;
+use serde_json::{Value, json};
+
+const A128GCM: EncryptionAlgorithm = EncryptionAlgorithm::A128GCM;
+
+fn header_of(token: &str) -> Value {
+    let seg = token.split('.').next().unwrap();
+    serde_json::from_slice(&base64url::decode(seg).unwrap()).unwrap()
+}
+
+/// The token with its protected header replaced (the tag no longer holds, but checks that
+/// come first must fire before it is looked at).
+fn with_header(token: &str, header: &Value) -> String {
+    let rest = token.split_once('.').unwrap().1;
+    format!("{}.{rest}", base64url::encode(header.to_string()))
+}
+
+fn p256_key() -> DecryptionKey {
+    let jwk = jws::SigningKey::ecdsa(Algorithm::ES256, &[3; 32])
+        .unwrap()
+        .to_jwk();
+    let mut v = serde_json::from_str::<Value>(&jwk.to_private_json().unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("alg");
+    DecryptionKey::from_jwk(
+        &jws::Jwk::from_json(v.to_string().as_bytes()).unwrap(),
+        Some(Algorithm::ECDH_ES),
+    )
+    .unwrap()
+}
+
+#[test]
+fn ecdh_invalid_curve_infinity_and_wrong_curve_epk() {
+    let key = p256_key();
+    let token = jwe::encrypt(&key.encryption_key(), A128GCM, b"x", &EncryptOptions::new()).unwrap();
+    let d = Decrypter::new(key);
+    assert_eq!(d.decrypt(&token).unwrap().plaintext(), b"x");
+    let mut header = header_of(&token);
+    let x = header["epk"]["x"].clone();
+    // A point off the curve (y changed), the all-zero "point at infinity", and a P-384
+    // point sent to a P-256 key.
+    let p384 = jws::SigningKey::ecdsa(Algorithm::ES384, &[4; 48])
+        .unwrap()
+        .verifying_key()
+        .to_jwk();
+    let p384: Value = serde_json::from_str(&p384.to_public_json().unwrap()).unwrap();
+    for epk in [
+        json!({"kty": "EC", "crv": "P-256", "x": x, "y": base64url::encode([7u8; 32])}),
+        json!({"kty": "EC", "crv": "P-256", "x": base64url::encode([0u8; 32]), "y": base64url::encode([0u8; 32])}),
+        json!({"kty": "EC", "crv": "P-384", "x": p384["x"], "y": p384["y"]}),
+        json!({"kty": "OKP", "crv": "X25519", "x": base64url::encode([9u8; 32])}),
+        json!({"kty": "oct", "k": "AAAA"}),
+    ] {
+        header["epk"] = epk;
+        let err = d.decrypt(&with_header(&token, &header)).unwrap_err();
+        assert_eq!(err.failure(), Some(Failure::EphemeralKey), "{err:?}");
+        assert_eq!(err.to_string(), "decryption failed");
+    }
+    header.as_object_mut().unwrap().remove("epk");
+    assert!(matches!(
+        d.decrypt(&with_header(&token, &header)),
+        Err(Error::Header(_))
+    ));
+}
+
+#[test]
+fn x25519_low_order_points() {
+    let key = DecryptionKey::x25519(Algorithm::ECDH_ES_A128KW, &[5; 32]).unwrap();
+    let token = jwe::encrypt(&key.encryption_key(), A128GCM, b"x", &EncryptOptions::new()).unwrap();
+    let d = Decrypter::new(key);
+    let mut header = header_of(&token);
+    let mut order8 = [0u8; 32];
+    order8[..8].copy_from_slice(&[0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae]);
+    order8[8..].copy_from_slice(&[
+        0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1,
+        0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00,
+    ]);
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    for point in [[0u8; 32], one, order8] {
+        header["epk"]["x"] = json!(base64url::encode(point));
+        let err = d.decrypt(&with_header(&token, &header)).unwrap_err();
+        assert_eq!(err.failure(), Some(Failure::EphemeralKey), "{err:?}");
+    }
+    // And a sender refuses to encrypt to a low-order key.
+    let bad = jwe::EncryptionKey::x25519(Algorithm::ECDH_ES, &[0u8; 32]).unwrap();
+    assert!(jwe::encrypt(&bad, A128GCM, b"x", &EncryptOptions::new()).is_err());
+}
+
+#[test]
+fn pbes2_limits() {
+    let key = DecryptionKey::symmetric(Algorithm::PBES2_HS256_A128KW, b"correct horse").unwrap();
+    let enc_key = key.encryption_key();
+    let token = jwe::encrypt(
+        &enc_key,
+        A128GCM,
+        b"x",
+        &EncryptOptions::new().with_p2c(1000),
+    )
+    .unwrap();
+    let d = Decrypter::new(key.clone());
+    assert_eq!(d.decrypt(&token).unwrap().plaintext(), b"x");
+    // Above the cap (default 310,000; here lowered to keep the test fast).
+    let capped = Decrypter::new(key.clone()).with_max_p2c(999_999);
+    let big = jwe::encrypt(
+        &enc_key,
+        A128GCM,
+        b"x",
+        &EncryptOptions::new().with_p2c(1_000_000),
+    )
+    .unwrap();
+    assert!(matches!(capped.decrypt(&big), Err(Error::Header(_))));
+    assert!(matches!(d.decrypt(&big), Err(Error::Header(_))));
+    // Below 1000, a short salt, missing parameters.
+    for (name, value) in [
+        ("p2c", json!(999)),
+        ("p2c", json!(0)),
+        ("p2s", json!(base64url::encode([1u8; 7]))),
+    ] {
+        let mut header = header_of(&token);
+        header[name] = value;
+        assert!(
+            matches!(
+                d.decrypt(&with_header(&token, &header)),
+                Err(Error::Header(_))
+            ),
+            "{name}"
+        );
+    }
+    let mut header = header_of(&token);
+    header.as_object_mut().unwrap().remove("p2c");
+    assert!(matches!(
+        d.decrypt(&with_header(&token, &header)),
+        Err(Error::Header(_))
+    ));
+    // Encryption refuses counts under 1000 too.
+    assert!(jwe::encrypt(&enc_key, A128GCM, b"x", &EncryptOptions::new().with_p2c(10)).is_err());
+}
+
+#[test]
+fn zip_bomb_and_compression_policy() {
+    let key = DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16]).unwrap();
+    let bomb = vec![0u8; 4 * 1024 * 1024];
+    let token = jwe::encrypt(
+        &key.encryption_key(),
+        A128GCM,
+        &bomb,
+        &EncryptOptions::new().compress(),
+    )
+    .unwrap();
+    assert!(token.len() < 16 * 1024, "{}", token.len());
+    let refuses = Decrypter::new(key.clone());
+    assert!(matches!(refuses.decrypt(&token), Err(Error::Header(_))));
+    let capped = Decrypter::new(key.clone()).allow_default_compression();
+    let err = capped.decrypt(&token).unwrap_err();
+    assert_eq!(err.failure(), Some(Failure::Inflate));
+    let roomy = Decrypter::new(key).allow_compression(bomb.len());
+    assert_eq!(roomy.decrypt(&token).unwrap().plaintext().len(), bomb.len());
+}
+
+#[test]
+fn tampering_anywhere_fails_with_one_opaque_error() {
+    let cases: Vec<(DecryptionKey, EncryptionAlgorithm)> = vec![
+        (
+            DecryptionKey::symmetric(Algorithm::Dir, &[1; 32]).unwrap(),
+            EncryptionAlgorithm::A256GCM,
+        ),
+        (
+            DecryptionKey::symmetric(Algorithm::A128KW, &[2; 16]).unwrap(),
+            EncryptionAlgorithm::A128CBC_HS256,
+        ),
+        (
+            DecryptionKey::symmetric(Algorithm::A256GCMKW, &[3; 32]).unwrap(),
+            EncryptionAlgorithm::A192GCM,
+        ),
+        (
+            DecryptionKey::x25519(Algorithm::ECDH_ES_A256KW, &[4; 32]).unwrap(),
+            EncryptionAlgorithm::A256CBC_HS512,
+        ),
+    ];
+    for (key, enc) in cases {
+        let token = jwe::encrypt(
+            &key.encryption_key(),
+            enc.clone(),
+            b"the plaintext",
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+        let d = Decrypter::new(key.clone());
+        assert_eq!(d.decrypt(&token).unwrap().plaintext(), b"the plaintext");
+        let parts: Vec<&str> = token.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            if part.is_empty() {
+                continue;
+            }
+            let mut bytes = base64url::decode(part).unwrap();
+            let mut variants = vec![];
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x01;
+            variants.push(base64url::encode(&bytes));
+            bytes[mid] ^= 0x01;
+            if i == 4 {
+                variants.push(base64url::encode(&bytes[..bytes.len() - 1])); // truncated tag
+                variants.push(base64url::encode(&bytes[..8]));
+            }
+            for v in variants {
+                let mut p = parts.clone();
+                p[i] = &v;
+                let forged = p.join(".");
+                match d.decrypt(&forged) {
+                    Err(Error::Decryption(_)) => {}
+                    // A flipped header byte may also break its JSON or base64url first.
+                    Err(
+                        Error::Token(_)
+                        | Error::Header(_)
+                        | Error::EncryptionNotAllowed(_)
+                        | Error::AlgorithmNotAllowed(_)
+                        | Error::NoMatchingKey,
+                    ) if i == 0 => {}
+                    other => panic!("{enc} segment {i}: {other:?}"),
+                }
+                if let Err(e) = d.decrypt(&forged) {
+                    if e.failure().is_some() {
+                        assert_eq!(e.to_string(), "decryption failed");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn wrong_key_wrong_enc_wrong_sizes_and_alg_mismatch() {
+    let key = DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16]).unwrap();
+    let token = jwe::encrypt(&key.encryption_key(), A128GCM, b"x", &EncryptOptions::new()).unwrap();
+    // Another key of the same algorithm: unwrap fails, opaquely.
+    let other = Decrypter::new(DecryptionKey::symmetric(Algorithm::A128KW, &[2; 16]).unwrap());
+    assert_eq!(
+        other.decrypt(&token).unwrap_err().to_string(),
+        "decryption failed"
+    );
+    // The same secret bound to another algorithm: not allowed.
+    let mismatch =
+        Decrypter::new(DecryptionKey::symmetric(Algorithm::A128GCMKW, &[1; 16]).unwrap());
+    assert!(matches!(
+        mismatch.decrypt(&token),
+        Err(Error::AlgorithmNotAllowed(_))
+    ));
+    // enc changed to one with another key length: the unwrapped key does not fit.
+    let mut header = header_of(&token);
+    header["enc"] = json!("A256GCM");
+    let err = Decrypter::new(key.clone())
+        .decrypt(&with_header(&token, &header))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "decryption failed");
+    // An enc the decrypter does not allow.
+    let strict = Decrypter::new(key).with_encryption_algorithms(&[EncryptionAlgorithm::A256GCM]);
+    assert!(matches!(
+        strict.decrypt(&token),
+        Err(Error::EncryptionNotAllowed(_))
+    ));
+    // dir with a key of the wrong size for enc, on both sides.
+    let dir = DecryptionKey::symmetric(Algorithm::Dir, &[1; 16]).unwrap();
+    assert!(
+        jwe::encrypt(
+            &dir.encryption_key(),
+            EncryptionAlgorithm::A256GCM,
+            b"x",
+            &EncryptOptions::new()
+        )
+        .is_err()
+    );
+    let dir32 = DecryptionKey::symmetric(Algorithm::Dir, &[1; 32]).unwrap();
+    let t = jwe::encrypt(
+        &dir32.encryption_key(),
+        EncryptionAlgorithm::A256GCM,
+        b"x",
+        &EncryptOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        Decrypter::new(dir).decrypt(&t).unwrap_err().failure(),
+        Some(Failure::KeyLength)
+    );
+}
+
+#[test]
+fn malformed_tokens() {
+    let key = DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16]).unwrap();
+    let token = jwe::encrypt(&key.encryption_key(), A128GCM, b"x", &EncryptOptions::new()).unwrap();
+    let d = Decrypter::new(key);
+    let parts: Vec<&str> = token.split('.').collect();
+    let four = parts[..4].join(".");
+    let six = format!("{token}.AAAA");
+    assert!(matches!(d.decrypt(&four), Err(Error::Token(_))));
+    assert!(matches!(d.decrypt(&six), Err(Error::Token(_))));
+    // Unknown crit, duplicate members, no enc, RSA1_5, none.
+    for header in [
+        r#"{"alg":"A128KW","enc":"A128GCM","crit":["x"],"x":1}"#,
+        r#"{"alg":"A128KW","enc":"A128GCM","enc":"A128GCM"}"#,
+        r#"{"alg":"A128KW"}"#,
+        r#"{"alg":"RSA1_5","enc":"A128GCM"}"#,
+        r#"{"alg":"none","enc":"A128GCM"}"#,
+        r#"{"alg":"A128KW","enc":"A128GCM","zip":"GZIP"}"#,
+    ] {
+        let forged = format!("{}.{}", base64url::encode(header), parts[1..].join("."));
+        assert!(d.decrypt(&forged).is_err(), "{header}");
+        assert!(
+            d.decrypt(&forged).unwrap_err().failure().is_none(),
+            "{header}"
+        );
+    }
+    // The protected header must not be chosen by the caller's options either.
+    let mut h = Header::default();
+    h.p2c = Some(5);
+    let k = DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16])
+        .unwrap()
+        .encryption_key();
+    assert!(jwe::encrypt(&k, A128GCM, b"x", &EncryptOptions::new().with_header(h)).is_err());
+}
