@@ -107,7 +107,7 @@ fn pbes2_limits() {
     let d = Decrypter::new(key.clone());
     assert_eq!(d.decrypt(&token).unwrap().plaintext(), b"x");
     // Above the cap (default 310,000; here lowered to keep the test fast).
-    let capped = Decrypter::new(key.clone()).with_max_p2c(999_999);
+    let capped = Decrypter::new(key).with_max_p2c(999_999);
     let big = jwe::encrypt(
         &enc_key,
         A128GCM,
