@@ -334,38 +334,52 @@ impl EncryptionKey {
         })
     }
 
+    /// A public key from SubjectPublicKeyInfo DER, for RSA-OAEP or ECDH-ES (P-256, P-384,
+    /// P-521).
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the DER is not a public key fit for `alg`.
+    pub fn from_public_key_der(alg: Algorithm, der: &[u8]) -> Result<Self, Error> {
+        let key = match Mgmt::of(&alg)? {
+            Mgmt::RsaOaep { .. } => {
+                let key = rsa::PublicKey::from_public_key_der(der).map_err(key_err)?;
+                check_rsa(&alg, &key)?;
+                Public::Rsa(Box::new(key))
+            }
+            Mgmt::EcdhEs(_) => {
+                if let Ok(k) = p256::PublicKey::from_public_key_der(der) {
+                    Public::P256(k)
+                } else if let Ok(k) = p384::PublicKey::from_public_key_der(der) {
+                    Public::P384(k)
+                } else {
+                    Public::P521(p521::PublicKey::from_public_key_der(der).map_err(key_err)?)
+                }
+            }
+            _ => return Err(key_err(format!("{alg} keys have no DER form"))),
+        };
+        Ok(Self { alg, kid: None, key })
+    }
+
     /// A public key from PEM: SubjectPublicKeyInfo (`PUBLIC KEY`) for RSA or EC, or PKCS#1
     /// (`RSA PUBLIC KEY`).
     ///
     /// # Errors
     /// [`Error::Key`] when the PEM is not a public key fit for `alg`.
     pub fn from_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
-        let key = match Mgmt::of(&alg)? {
-            Mgmt::RsaOaep { .. } => {
-                let key = if pem.contains("RSA PUBLIC KEY") {
-                    rsa::PublicKey::from_pkcs1_pem(pem).map_err(key_err)?
-                } else {
-                    rsa::PublicKey::from_public_key_pem(pem).map_err(key_err)?
-                };
-                check_rsa(&alg, &key)?;
-                Public::Rsa(Box::new(key))
-            }
-            Mgmt::EcdhEs(_) => {
-                if let Ok(k) = p256::PublicKey::from_public_key_pem(pem) {
-                    Public::P256(k)
-                } else if let Ok(k) = p384::PublicKey::from_public_key_pem(pem) {
-                    Public::P384(k)
-                } else {
-                    Public::P521(p521::PublicKey::from_public_key_pem(pem).map_err(key_err)?)
-                }
-            }
-            _ => return Err(key_err(format!("{alg} keys have no PEM form"))),
-        };
-        Ok(Self {
-            alg,
-            kid: None,
-            key,
-        })
+        if pem.contains("RSA PUBLIC KEY") {
+            let key = rsa::PublicKey::from_pkcs1_pem(pem).map_err(key_err)?;
+            check_rsa(&alg, &key)?;
+            return Ok(Self {
+                alg,
+                kid: None,
+                key: Public::Rsa(Box::new(key)),
+            });
+        }
+        let (label, doc) = pkcs8::Document::from_pem(pem).map_err(key_err)?;
+        if label != "PUBLIC KEY" {
+            return Err(key_err(format!("PEM label \"{label}\" is not PUBLIC KEY")));
+        }
+        Self::from_public_key_der(alg, doc.as_bytes())
     }
 
     /// This key with a key ID, written as `kid` in the headers it encrypts under.
@@ -495,38 +509,51 @@ impl DecryptionKey {
         })
     }
 
+    /// A private key from PKCS#8 DER, for RSA-OAEP or ECDH-ES (P-256, P-384, P-521).
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the DER is not a private key fit for `alg`.
+    pub fn from_pkcs8_der(alg: Algorithm, der: &[u8]) -> Result<Self, Error> {
+        let key = match Mgmt::of(&alg)? {
+            Mgmt::RsaOaep { .. } => {
+                let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(key_err)?;
+                check_rsa(&alg, key.as_public_key())?;
+                Private::Rsa(Box::new(key))
+            }
+            Mgmt::EcdhEs(_) => {
+                if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
+                    Private::P256(k)
+                } else if let Ok(k) = p384::SecretKey::from_pkcs8_der(der) {
+                    Private::P384(k)
+                } else {
+                    Private::P521(p521::SecretKey::from_pkcs8_der(der).map_err(key_err)?)
+                }
+            }
+            _ => return Err(key_err(format!("{alg} keys have no DER form"))),
+        };
+        Ok(Self { alg, kid: None, key })
+    }
+
     /// A private key from PEM: PKCS#8 (`PRIVATE KEY`) for RSA or EC, or PKCS#1
     /// (`RSA PRIVATE KEY`).
     ///
     /// # Errors
     /// [`Error::Key`] when the PEM is not a private key fit for `alg`.
     pub fn from_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
-        let key = match Mgmt::of(&alg)? {
-            Mgmt::RsaOaep { .. } => {
-                let key = if pem.contains("RSA PRIVATE KEY") {
-                    rsa::PrivateKey::from_pkcs1_pem(pem).map_err(key_err)?
-                } else {
-                    rsa::PrivateKey::from_pkcs8_pem(pem).map_err(key_err)?
-                };
-                check_rsa(&alg, key.as_public_key())?;
-                Private::Rsa(Box::new(key))
-            }
-            Mgmt::EcdhEs(_) => {
-                if let Ok(k) = p256::SecretKey::from_pkcs8_pem(pem) {
-                    Private::P256(k)
-                } else if let Ok(k) = p384::SecretKey::from_pkcs8_pem(pem) {
-                    Private::P384(k)
-                } else {
-                    Private::P521(p521::SecretKey::from_pkcs8_pem(pem).map_err(key_err)?)
-                }
-            }
-            _ => return Err(key_err(format!("{alg} keys have no PEM form"))),
-        };
-        Ok(Self {
-            alg,
-            kid: None,
-            key,
-        })
+        if pem.contains("RSA PRIVATE KEY") {
+            let key = rsa::PrivateKey::from_pkcs1_pem(pem).map_err(key_err)?;
+            check_rsa(&alg, key.as_public_key())?;
+            return Ok(Self {
+                alg,
+                kid: None,
+                key: Private::Rsa(Box::new(key)),
+            });
+        }
+        let (label, doc) = pkcs8::SecretDocument::from_pem(pem).map_err(key_err)?;
+        if label != "PRIVATE KEY" {
+            return Err(key_err(format!("PEM label \"{label}\" is not PRIVATE KEY")));
+        }
+        Self::from_pkcs8_der(alg, doc.as_bytes())
     }
 
     /// This key with a key ID, matched against the `kid` of tokens.
@@ -607,6 +634,23 @@ mod tests {
                 "{alg}"
             );
         }
+    }
+
+    #[test]
+    fn pem_and_der_round_trip() {
+        use pkcs8::EncodePrivateKey;
+        use spki::EncodePublicKey;
+        let sk = p256::SecretKey::from_slice(&[7; 32]).unwrap();
+        let der = sk.to_pkcs8_der().unwrap();
+        let pem = sk.to_pkcs8_pem(pkcs8::LineEnding::LF).unwrap();
+        let a = DecryptionKey::from_pkcs8_der(Algorithm::ECDH_ES, der.as_bytes()).unwrap();
+        let b = DecryptionKey::from_pem(Algorithm::ECDH_ES, &pem).unwrap();
+        let public_pem = sk.public_key().to_public_key_pem(pkcs8::LineEnding::LF).unwrap();
+        let e = EncryptionKey::from_pem(Algorithm::ECDH_ES, &public_pem).unwrap();
+        assert!(same_public(&a.encryption_key().key, &e.key));
+        assert!(same_public(&b.encryption_key().key, &e.key));
+        assert!(DecryptionKey::from_pem(Algorithm::A128KW, &pem).is_err());
+        assert!(EncryptionKey::from_pem(Algorithm::ECDH_ES, &pem).is_err());
     }
 
     #[test]

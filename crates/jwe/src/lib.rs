@@ -11,7 +11,8 @@
 //!   `A192CBC-HS384`, `A256CBC-HS512`, with a fresh random content key and IV per message.
 //! - Keys bound to one algorithm ([`EncryptionKey`], [`DecryptionKey`]) from JWK, raw
 //!   bytes or PEM.
-//! - Compact serialization ([`encrypt`], [`Decrypter`]) and nested JWTs ([`nested`]).
+//! - Compact serialization ([`encrypt`], [`Decrypter`]), JSON serializations ([`json`])
+//!   and nested JWTs ([`nested`]).
 //! - Optional `zip: DEF` compression with a cap on the inflated size.
 //!
 //! ```
@@ -49,3 +50,8 @@ pub use error::{Error, Failure};
 pub use jws::jwt_claims::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, Limits};
 pub use key::{DecryptionKey, EncryptionKey, MIN_RSA_BITS};
 pub use zip::DEFAULT_MAX_INFLATED;
+
+/// The crate README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
