@@ -10,9 +10,25 @@ use serde_json::Value;
 
 use crate::{Failure, Result, cargo_in, run, step};
 
-/// The implementations compared, in column order; `floor` is the reference.
+/// The implementations compared in the JWS table, in column order; `floor` is the
+/// reference.
 const COLUMNS: [&str; 4] = ["floor", "jws", "jsonwebtoken", "jwt-simple"];
-/// The benchmark groups, in row order.
+/// The JWE table's columns.
+const JWE_COLUMNS: [&str; 2] = ["floor", "jwe"];
+/// The JWE benchmark groups, in row order.
+const JWE_ROWS: [&str; 10] = [
+    "dir+A256GCM encrypt",
+    "dir+A256GCM decrypt",
+    "A256KW+A256GCM encrypt",
+    "A256KW+A256GCM decrypt",
+    "ECDH-ES+A256KW X25519 encrypt",
+    "ECDH-ES+A256KW X25519 decrypt",
+    "ECDH-ES+A256KW P-256 encrypt",
+    "ECDH-ES+A256KW P-256 decrypt",
+    "nested encrypt",
+    "nested decrypt",
+];
+/// The JWS benchmark groups, in row order.
 const ROWS: [&str; 8] = [
     "HS256 sign",
     "HS256 verify",
@@ -30,10 +46,22 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
         [flag] if flag == "--save" => true,
         other => return Err(Failure(format!("bench: unexpected arguments {other:?}"))),
     };
-    step("cargo bench -p jose-bench --bench jws", || {
-        run(cargo_in(root).args(["bench", "-p", "jose-bench", "--bench", "jws"]))
+    step("cargo bench -p jose-bench --bench jws --bench jwe", || {
+        run(cargo_in(root).args([
+            "bench",
+            "-p",
+            "jose-bench",
+            "--bench",
+            "jws",
+            "--bench",
+            "jwe",
+        ]))
     })?;
-    let table = table(root)?;
+    let table = format!(
+        "## JWS\n\n{}\n## JWE\n\n{}",
+        table(root, &ROWS, &COLUMNS)?,
+        table(root, &JWE_ROWS, &JWE_COLUMNS)?
+    );
     println!("\n{table}");
     if save {
         let doc = format!(
@@ -63,23 +91,30 @@ fn mean_ns(root: &Path, group: &str, function: &str) -> Option<f64> {
     doc["mean"]["point_estimate"].as_f64()
 }
 
-fn table(root: &Path) -> Result<String> {
-    let mut out = String::from(
-        "| operation | floor ns | jws ns (ratio) | jsonwebtoken ns (ratio) | jwt-simple ns (ratio) |\n|---|---:|---:|---:|---:|\n",
-    );
+/// A Markdown table of ns/op, with ratios to the first column where it was measured.
+fn table(root: &Path, rows: &[&str], columns: &[&str]) -> Result<String> {
+    let mut out = String::from("| operation |");
+    for (i, col) in columns.iter().enumerate() {
+        let _ = write!(out, " {col} ns{} |", if i == 0 { "" } else { " (ratio)" });
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(columns.len()));
+    out.push('\n');
     let mut found = 0;
-    for row in ROWS {
-        let Some(floor) = mean_ns(root, row, COLUMNS[0]) else {
-            continue;
-        };
-        found += 1;
-        let _ = write!(out, "| {row} | {floor:.0} |");
-        for col in COLUMNS.iter().skip(1) {
-            match mean_ns(root, row, col) {
-                Some(ns) => {
-                    let _ = write!(out, " {ns:.0} ({:.2}x) |", ns / floor);
+    for row in rows {
+        let floor = columns.first().and_then(|c| mean_ns(root, row, c));
+        let _ = write!(out, "| {row} |");
+        for (i, col) in columns.iter().enumerate() {
+            match (mean_ns(root, row, col), floor) {
+                (Some(ns), Some(f)) if i > 0 => {
+                    found += 1;
+                    let _ = write!(out, " {ns:.0} ({:.2}x) |", ns / f);
                 }
-                None => out.push_str(" - |"),
+                (Some(ns), _) => {
+                    found += 1;
+                    let _ = write!(out, " {ns:.0} |");
+                }
+                (None, _) => out.push_str(" - |"),
             }
         }
         out.push('\n');

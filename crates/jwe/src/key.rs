@@ -357,7 +357,11 @@ impl EncryptionKey {
             }
             _ => return Err(key_err(format!("{alg} keys have no DER form"))),
         };
-        Ok(Self { alg, kid: None, key })
+        Ok(Self {
+            alg,
+            kid: None,
+            key,
+        })
     }
 
     /// A public key from PEM: SubjectPublicKeyInfo (`PUBLIC KEY`) for RSA or EC, or PKCS#1
@@ -531,7 +535,11 @@ impl DecryptionKey {
             }
             _ => return Err(key_err(format!("{alg} keys have no DER form"))),
         };
-        Ok(Self { alg, kid: None, key })
+        Ok(Self {
+            alg,
+            kid: None,
+            key,
+        })
     }
 
     /// A private key from PEM: PKCS#8 (`PRIVATE KEY`) for RSA or EC, or PKCS#1
@@ -645,7 +653,10 @@ mod tests {
         let pem = sk.to_pkcs8_pem(pkcs8::LineEnding::LF).unwrap();
         let a = DecryptionKey::from_pkcs8_der(Algorithm::ECDH_ES, der.as_bytes()).unwrap();
         let b = DecryptionKey::from_pem(Algorithm::ECDH_ES, &pem).unwrap();
-        let public_pem = sk.public_key().to_public_key_pem(pkcs8::LineEnding::LF).unwrap();
+        let public_pem = sk
+            .public_key()
+            .to_public_key_pem(pkcs8::LineEnding::LF)
+            .unwrap();
         let e = EncryptionKey::from_pem(Algorithm::ECDH_ES, &public_pem).unwrap();
         assert!(same_public(&a.encryption_key().key, &e.key));
         assert!(same_public(&b.encryption_key().key, &e.key));
