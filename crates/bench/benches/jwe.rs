@@ -108,7 +108,7 @@ fn bench(c: &mut Criterion) {
                 payload.as_slice()
             );
             g.bench_function("floor", |b| {
-                b.iter(|| floor_encrypt(&cipher, black_box(&claims)))
+                b.iter(|| floor_encrypt(&cipher, black_box(&claims)));
             });
         }
         g.bench_function("jwe", |b| {
@@ -128,7 +128,7 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("{name} decrypt"));
         if name == "dir+A256GCM" {
             g.bench_function("floor", |b| {
-                b.iter(|| floor_decrypt(&cipher, black_box(&token)))
+                b.iter(|| floor_decrypt(&cipher, black_box(&token)));
             });
         }
         g.bench_function("jwe", |b| {
