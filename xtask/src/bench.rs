@@ -80,15 +80,16 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
     Ok(())
 }
 
-/// The mean time of one benchmark in ns, from criterion's estimates.
-fn mean_ns(root: &Path, group: &str, function: &str) -> Option<f64> {
+/// The median time of one benchmark in ns, from criterion's estimates (more robust
+/// than the mean on a noisy machine).
+fn median_ns(root: &Path, group: &str, function: &str) -> Option<f64> {
     let path = root
         .join("target/criterion")
         .join(group)
         .join(function)
         .join("new/estimates.json");
     let doc: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    doc["mean"]["point_estimate"].as_f64()
+    doc["median"]["point_estimate"].as_f64()
 }
 
 /// A Markdown table of ns/op, with ratios to the first column where it was measured.
@@ -102,10 +103,10 @@ fn table(root: &Path, rows: &[&str], columns: &[&str]) -> Result<String> {
     out.push('\n');
     let mut found = 0;
     for row in rows {
-        let floor = columns.first().and_then(|c| mean_ns(root, row, c));
+        let floor = columns.first().and_then(|c| median_ns(root, row, c));
         let _ = write!(out, "| {row} |");
         for (i, col) in columns.iter().enumerate() {
-            match (mean_ns(root, row, col), floor) {
+            match (median_ns(root, row, col), floor) {
                 (Some(ns), Some(f)) if i > 0 => {
                     found += 1;
                     let _ = write!(out, " {ns:.0} ({:.2}x) |", ns / f);

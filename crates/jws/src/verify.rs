@@ -5,6 +5,8 @@
 //! algorithm the *key* is bound to; signature; only then the payload and the claims;
 //! finally claim validation.
 
+use std::sync::Arc;
+
 use jwt_claims::{Algorithm, Claims, Header, JwsCompact, Limits, Segment, Validation, base64url};
 use serde::de::{Deserialize, DeserializeOwned};
 
@@ -18,7 +20,7 @@ const MAX_SIGNATURE: usize = 1024;
 /// Only a [`Verifier`] makes one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified<T> {
-    header: Header,
+    header: Arc<Header>,
     claims: Claims<T>,
     kid: Option<String>,
 }
@@ -26,7 +28,7 @@ pub struct Verified<T> {
 impl<T> Verified<T> {
     /// The protected header.
     #[must_use]
-    pub const fn header(&self) -> &Header {
+    pub fn header(&self) -> &Header {
         &self.header
     }
 
@@ -51,7 +53,7 @@ impl<T> Verified<T> {
     /// Header and claims.
     #[must_use]
     pub fn into_parts(self) -> (Header, Claims<T>) {
-        (self.header, self.claims)
+        (Arc::unwrap_or_clone(self.header), self.claims)
     }
 }
 
@@ -124,7 +126,7 @@ pub struct Verifier {
     unencoded: bool,
     /// The header segments that signers commonly produce for the trusted keys, already
     /// parsed: a token whose header is one of them skips decoding and parsing it.
-    known_headers: Vec<(Box<str>, Header)>,
+    known_headers: Vec<(Box<str>, Arc<Header>)>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -140,7 +142,7 @@ impl std::fmt::Debug for Verifier {
 }
 
 /// The compact header segments common signers produce for `key`, with their parse.
-fn known_headers(key: &VerifyingKey) -> Vec<(Box<str>, Header)> {
+fn known_headers(key: &VerifyingKey) -> Vec<(Box<str>, Arc<Header>)> {
     let alg = key.alg().as_str();
     let kid = key
         .kid()
@@ -161,14 +163,14 @@ fn known_headers(key: &VerifyingKey) -> Vec<(Box<str>, Header)> {
             None => format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#),
         },
     ];
-    let mut out: Vec<(Box<str>, Header)> = Vec::new();
+    let mut out: Vec<(Box<str>, Arc<Header>)> = Vec::new();
     for json in forms {
         let segment = base64url::encode(&json);
         if out.iter().any(|(s, _)| **s == *segment) {
             continue;
         }
         if let Ok(header) = Header::from_json(json.as_bytes(), &Limits::default()) {
-            out.push((segment.into_boxed_str(), header));
+            out.push((segment.into_boxed_str(), Arc::new(header)));
         }
     }
     out
@@ -358,7 +360,11 @@ impl Verifier {
         let checked = self.check(token, None)?;
         let mut payload = Vec::new();
         checked.payload_into(&mut payload)?;
-        Ok(VerifiedPayload::new(checked.header, payload, checked.kid))
+        Ok(VerifiedPayload::new(
+            Arc::unwrap_or_clone(checked.header),
+            payload,
+            checked.kid,
+        ))
     }
 
     /// Verifies a compact JWS with a detached payload (RFC 7515 Appendix F): the token's
@@ -370,7 +376,7 @@ impl Verifier {
     pub fn verify_detached(&self, token: &str, payload: &[u8]) -> Result<VerifiedPayload, Error> {
         let checked = self.check(token, Some(payload))?;
         Ok(VerifiedPayload::new(
-            checked.header,
+            Arc::unwrap_or_clone(checked.header),
             payload.to_vec(),
             checked.kid,
         ))
@@ -384,8 +390,8 @@ impl Verifier {
             .iter()
             .find(|(seg, _)| **seg == *parts.header)
         {
-            Some((_, header)) => header.clone(),
-            None => Header::from_segment(parts.header, &self.limits)?,
+            Some((_, header)) => Arc::clone(header),
+            None => Arc::new(Header::from_segment(parts.header, &self.limits)?),
         };
         let understood: &[&str] = if self.unencoded { &["b64"] } else { &[] };
         let unencoded = header.b64 == Some(false);
@@ -505,7 +511,7 @@ fn keys_of(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Vec<VerifyingKey>, Error>
 
 /// A token whose signature holds.
 struct Checked<'t> {
-    header: Header,
+    header: Arc<Header>,
     parts: JwsCompact<'t>,
     unencoded: bool,
     kid: Option<String>,
@@ -549,7 +555,7 @@ mod tests {
             for (segment, header) in &known {
                 assert_eq!(
                     &Header::from_segment(segment, &Limits::default()).unwrap(),
-                    header
+                    &**header
                 );
                 assert_eq!(header.alg.as_ref(), Some(key.alg()));
                 assert_eq!(header.kid.as_deref(), key.kid());
