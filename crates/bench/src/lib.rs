@@ -133,23 +133,7 @@ fn rsa_key() -> rsa::PrivateKey {
     let doc: serde_json::Value =
         serde_json::from_str(include_str!("../../jws/tests/data/rfc7515-appendix-a.json")).unwrap();
     let jwk = jws::Jwk::from_json(doc["A.2"]["key"].to_string().as_bytes()).unwrap();
-    let jws::KeyMaterial::Rsa {
-        n,
-        e,
-        private: Some(p),
-    } = jwk.material()
-    else {
-        unreachable!()
-    };
-    let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
-    let crt = p.crt.as_ref().unwrap();
-    rsa::PrivateKey::from_components(
-        big(n),
-        big(e),
-        big(p.d.expose()),
-        vec![big(crt.p.expose()), big(crt.q.expose())],
-    )
-    .unwrap()
+    jwk.rsa_private_key().unwrap()
 }
 
 impl Material {

@@ -6,14 +6,12 @@ use jws::jwt_claims::Algorithm;
 use jws::{Jwk, KeyMaterial};
 use pkcs8::DecodePrivateKey;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::traits::PublicKeyParts;
 use spki::DecodePublicKey;
 use zeroize::Zeroizing;
 
 use crate::Error;
 
-/// The smallest RSA modulus accepted, in bits.
-pub const MIN_RSA_BITS: usize = 2048;
+pub use jws::MIN_RSA_BITS;
 
 /// How an algorithm manages the content key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,21 +155,7 @@ fn check_rsa(alg: &Algorithm, key: &rsa::PublicKey) -> Result<(), Error> {
     if !matches!(Mgmt::of(alg)?, Mgmt::RsaOaep { .. }) {
         return Err(key_err(format!("an RSA key cannot be used with {alg}")));
     }
-    let n = key.n_bytes();
-    let bits = n
-        .iter()
-        .position(|&b| b != 0)
-        .and_then(|i| {
-            let first = n.get(i)?;
-            Some((n.len() - i) * 8 - first.leading_zeros() as usize)
-        })
-        .unwrap_or(0);
-    if bits < MIN_RSA_BITS {
-        return Err(key_err(format!(
-            "RSA modulus of {bits} bits is under {MIN_RSA_BITS} bits"
-        )));
-    }
-    Ok(())
+    jws::check_rsa_size(key).map_err(key_err)
 }
 
 fn check_ecdh(alg: &Algorithm) -> Result<(), Error> {
@@ -311,12 +295,8 @@ impl EncryptionKey {
             KeyMaterial::Okp { crv, x, .. } if crv == "X25519" => {
                 return Self::x25519(alg, x).map(|k| k.with_kid_opt(jwk.kid.clone()));
             }
-            KeyMaterial::Rsa { n, e, .. } => {
-                let key = rsa::PublicKey::new(
-                    rsa::BoxedUint::from_be_slice_vartime(n),
-                    rsa::BoxedUint::from_be_slice_vartime(e),
-                )
-                .map_err(key_err)?;
+            KeyMaterial::Rsa { .. } => {
+                let key = jwk.rsa_public_key().map_err(key_err)?;
                 check_rsa(&alg, &key)?;
                 Public::Rsa(Box::new(key))
             }
@@ -483,19 +463,9 @@ impl DecryptionKey {
                 return Self::x25519(alg, d.expose()).map(|k| k.with_kid_opt(jwk.kid.clone()));
             }
             KeyMaterial::Rsa {
-                n,
-                e,
-                private: Some(p),
+                private: Some(_), ..
             } => {
-                let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
-                let primes = p
-                    .crt
-                    .as_ref()
-                    .map(|c| vec![big(c.p.expose()), big(c.q.expose())])
-                    .unwrap_or_default();
-                let key =
-                    rsa::PrivateKey::from_components(big(n), big(e), big(p.d.expose()), primes)
-                        .map_err(key_err)?;
+                let key = jwk.rsa_private_key().map_err(key_err)?;
                 check_rsa(&alg, key.as_public_key())?;
                 Private::Rsa(Box::new(key))
             }

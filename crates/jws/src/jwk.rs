@@ -584,21 +584,8 @@ impl Jwk {
                 key
             }
             KeyMaterial::Rsa {
-                n,
-                e,
-                private: Some(p),
-            } => {
-                let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
-                let primes = p
-                    .crt
-                    .as_ref()
-                    .map(|c| vec![big(c.p.expose()), big(c.q.expose())])
-                    .unwrap_or_default();
-                let key =
-                    rsa::PrivateKey::from_components(big(n), big(e), big(p.d.expose()), primes)
-                        .map_err(|x| KeyError::Invalid(format!("RSA private key: {x}")))?;
-                SigningKey::rsa(alg, key)?
-            }
+                private: Some(_), ..
+            } => SigningKey::rsa(alg, self.rsa_private_key()?)?,
             KeyMaterial::Okp { crv, .. } if crv != "Ed25519" => {
                 return Err(KeyError::WrongKeyType { alg, key: "X25519" });
             }
@@ -654,6 +641,45 @@ impl Jwk {
             Some(kid) => key.with_kid(kid.clone()),
             None => key,
         })
+    }
+
+    /// The RSA private key of an `RSA` JWK with private members (the CRT members are
+    /// recomputed and checked by the `rsa` crate).
+    ///
+    /// # Errors
+    /// [`KeyError::Invalid`] for another key type, a public JWK or inconsistent members.
+    pub fn rsa_private_key(&self) -> Result<rsa::PrivateKey, KeyError> {
+        let KeyMaterial::Rsa {
+            n,
+            e,
+            private: Some(p),
+        } = &self.material
+        else {
+            return Err(KeyError::Invalid("not a private RSA JWK".into()));
+        };
+        let big = |b: &[u8]| rsa::BoxedUint::from_be_slice_vartime(b);
+        let primes = p
+            .crt
+            .as_ref()
+            .map(|c| vec![big(c.p.expose()), big(c.q.expose())])
+            .unwrap_or_default();
+        rsa::PrivateKey::from_components(big(n), big(e), big(p.d.expose()), primes)
+            .map_err(|x| KeyError::Invalid(format!("RSA private key: {x}")))
+    }
+
+    /// The RSA public key of an `RSA` JWK.
+    ///
+    /// # Errors
+    /// [`KeyError::Invalid`] for another key type or invalid members.
+    pub fn rsa_public_key(&self) -> Result<rsa::PublicKey, KeyError> {
+        let KeyMaterial::Rsa { n, e, .. } = &self.material else {
+            return Err(KeyError::Invalid("not an RSA JWK".into()));
+        };
+        rsa::PublicKey::new(
+            rsa::BoxedUint::from_be_slice_vartime(n),
+            rsa::BoxedUint::from_be_slice_vartime(e),
+        )
+        .map_err(|x| KeyError::Invalid(format!("RSA public key: {x}")))
     }
 
     /// The algorithms this JWK could serve for signatures: its `alg` if it names one,

@@ -108,7 +108,12 @@ fn bit_len(be: &[u8]) -> usize {
     }
 }
 
-fn check_rsa_size(public: &rsa::PublicKey) -> Result<(), KeyError> {
+/// Checks that an RSA key has a modulus of at least [`MIN_RSA_BITS`] bits (RFC 7518 3.3,
+/// 4.2, 4.3).
+///
+/// # Errors
+/// [`KeyError::TooWeak`] for a smaller modulus.
+pub fn check_rsa_size(public: &rsa::PublicKey) -> Result<(), KeyError> {
     let bits = bit_len(&public.n_bytes());
     if bits < MIN_RSA_BITS {
         return Err(KeyError::TooWeak(format!(

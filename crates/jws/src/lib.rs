@@ -52,7 +52,7 @@ pub use jwt_claims::{
     self, Algorithm, Audience, Claims, Clock, FixedClock, Header, Limits, NumericDate,
     RegisteredClaim, SystemClock, Unverified, Validation, ValidationError, base64url,
 };
-pub use key::{MIN_RSA_BITS, SigningKey, VerifyingKey};
+pub use key::{MIN_RSA_BITS, SigningKey, VerifyingKey, check_rsa_size};
 pub use sign::{SignOptions, sign, sign_payload, sign_with_header};
 pub use verify::{Verified, VerifiedPayload, Verifier};
 
