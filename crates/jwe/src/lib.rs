@@ -47,6 +47,7 @@ mod wycheproof_tests;
 pub use decrypt::{DEFAULT_MAX_P2C, Decrypted, Decrypter};
 pub use encrypt::{DEFAULT_P2C, EncryptOptions, encrypt};
 pub use error::{Error, Failure};
+pub use jws;
 pub use jws::jwt_claims::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, Limits};
 pub use key::{DecryptionKey, EncryptionKey, MIN_RSA_BITS};
 pub use zip::DEFAULT_MAX_INFLATED;
