@@ -1,7 +1,6 @@
 //! Key management (RFC 7518 4): producing and recovering the content encryption key.
 
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{AesGcm, KeyInit};
+use aes_kw::KeyInit;
 use jws::base64url;
 use jws::jwt_claims::{EncryptionAlgorithm, Header, JsonObject};
 use jws::{Jwk, KeyMaterial};
@@ -91,29 +90,23 @@ pub(crate) fn aes_kw_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<
     Ok(out)
 }
 
-type Gcm<C> = AesGcm<C, aes_gcm::aead::consts::U12>;
+/// AES-GCM key wrap (RFC 7518 4.7) is AES-GCM content encryption of the content key, with
+/// an empty AAD, under the key encryption key.
+fn gcm_for(kek: &[u8]) -> Result<EncryptionAlgorithm, Failure> {
+    Ok(match kek.len() {
+        16 => EncryptionAlgorithm::A128GCM,
+        24 => EncryptionAlgorithm::A192GCM,
+        32 => EncryptionAlgorithm::A256GCM,
+        _ => return Err(Failure::KeyLength),
+    })
+}
 
 fn gcm_wrap(kek: &[u8], cek: &[u8], header: &mut Header) -> Result<Vec<u8>, Error> {
     let iv = random(12)?;
-    let nonce = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv.as_slice())
-        .map_err(|_| Failure::Encrypt)?;
-    let mut buf = cek.to_vec();
-    let tag = match kek.len() {
-        16 => Gcm::<aes::Aes128>::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
-            .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into()),
-        24 => Gcm::<aes::Aes192>::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
-            .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into()),
-        32 => Gcm::<aes::Aes256>::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
-            .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into()),
-        _ => return Err(Failure::KeyLength.into()),
-    }
-    .map_err(|_| Failure::Encrypt)?;
+    let (wrapped, tag) = crate::content::encrypt(&gcm_for(kek)?, kek, &iv, b"", cek)?;
     header.iv = Some(iv.to_vec());
-    header.tag = Some(tag.to_vec());
-    Ok(buf)
+    header.tag = Some(tag);
+    Ok(wrapped)
 }
 
 fn gcm_unwrap(kek: &[u8], wrapped: &[u8], header: &Header) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -125,28 +118,9 @@ fn gcm_unwrap(kek: &[u8], wrapped: &[u8], header: &Header) -> Result<Zeroizing<V
         .tag
         .as_deref()
         .ok_or_else(|| Error::Header("AES-GCM key wrap needs \"tag\"".into()))?;
-    if iv.len() != 12 || tag.len() != 16 {
-        return Err(Failure::Unwrap.into());
-    }
-    let nonce =
-        aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv).map_err(|_| Failure::Unwrap)?;
-    let tag =
-        aes_gcm::Tag::<aes_gcm::aead::consts::U16>::try_from(tag).map_err(|_| Failure::Unwrap)?;
-    let mut buf = Zeroizing::new(wrapped.to_vec());
-    match kek.len() {
-        16 => Gcm::<aes::Aes128>::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
-            .decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag),
-        24 => Gcm::<aes::Aes192>::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
-            .decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag),
-        32 => Gcm::<aes::Aes256>::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
-            .decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag),
-        _ => return Err(Failure::KeyLength.into()),
-    }
-    .map_err(|_| Failure::Unwrap)?;
-    Ok(buf)
+    crate::content::decrypt(&gcm_for(kek)?, kek, iv, b"", wrapped, tag)
+        .map(Zeroizing::new)
+        .map_err(|_| Failure::Unwrap.into())
 }
 
 /// The PBES2 key encryption key (RFC 7518 4.8.1.1): PBKDF2 over the salt
