@@ -73,7 +73,7 @@ pub struct Decrypter {
     limits: Limits,
     max_p2c: u64,
     max_inflated: Option<usize>,
-    max_candidates: usize,
+    pub(crate) max_candidates: usize,
 }
 
 impl Decrypter {

@@ -313,7 +313,9 @@ fn take_object(map: &mut JsonObject, name: &str) -> Result<Option<JsonObject>, E
 
 impl Decrypter {
     /// Decrypts a JWE in the general or flattened JSON serialization: the first recipient
-    /// a trusted key can open wins.
+    /// a trusted key can open wins. At most [`Decrypter::with_max_candidates`] recipients
+    /// that a trusted key could open are tried, so a document cannot make the decrypter
+    /// run key agreement or PBKDF2 without bound.
     ///
     /// # Errors
     /// As [`Decrypter::decrypt`]; [`Error::Json`] for a malformed document or colliding
@@ -398,6 +400,9 @@ impl Decrypter {
             aad.push_str(a);
         }
         let mut last_error = Error::NoMatchingKey;
+        // Each recipient this decrypter could open costs key agreement or PBKDF2 work:
+        // at most `max_candidates` of them are tried, whatever the document holds.
+        let mut attempts = 0;
         for mut r in recipients {
             let own = take_object(&mut r, "header")?.unwrap_or_default();
             let encrypted_key = take_b64(&mut r, "encrypted_key", false)?;
@@ -423,6 +428,10 @@ impl Decrypter {
                     continue;
                 }
             };
+            attempts += 1;
+            if attempts > self.max_candidates {
+                break;
+            }
             match self.open(
                 &header,
                 alg,

@@ -324,3 +324,29 @@ fn malformed_tokens() {
         .encryption_key();
     assert!(jwe::encrypt(&k, A128GCM, b"x", &EncryptOptions::new().with_header(h)).is_err());
 }
+
+#[test]
+fn json_with_many_recipients_is_bounded() {
+    use jwe::json::JsonEncrypter;
+    let key = DecryptionKey::symmetric(Algorithm::PBES2_HS256_A128KW, b"pw").unwrap();
+    let doc = JsonEncrypter::new(A128GCM, b"x")
+        .with_p2c(1000)
+        .recipient(&key.encryption_key(), None)
+        .unwrap()
+        .general()
+        .unwrap();
+    let mut v: Value = serde_json::from_str(&doc).unwrap();
+    // Fifty copies of a recipient the key fails to open, then the real one.
+    let real = v["recipients"][0].clone();
+    let mut fake = real.clone();
+    fake["encrypted_key"] = json!(base64url::encode([0u8; 24]));
+    let mut list = vec![fake; 50];
+    list.push(real);
+    v["recipients"] = Value::Array(list);
+    let d = Decrypter::new(key).with_limits(jwe::Limits::default().with_max_token_len(1 << 20));
+    // The real recipient is beyond the bound: the document is refused, quickly.
+    let err = d.decrypt_json(&v.to_string()).unwrap_err();
+    assert_eq!(err.to_string(), "decryption failed");
+    let d = d.with_max_candidates(60);
+    assert_eq!(d.decrypt_json(&v.to_string()).unwrap().plaintext(), b"x");
+}

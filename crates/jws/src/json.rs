@@ -234,6 +234,9 @@ impl VerifiedJson {
     }
 }
 
+/// The most signatures a JSON-serialized JWS may carry: each costs a verification.
+pub const MAX_SIGNATURES: usize = 16;
+
 fn malformed(reason: &str) -> Error {
     Error::Json(strict::JsonError::invalid("JWS", reason))
 }
@@ -338,6 +341,9 @@ impl Verifier {
                 }
                 if items.is_empty() {
                     return Err(malformed("\"signatures\" is empty"));
+                }
+                if items.len() > MAX_SIGNATURES {
+                    return Err(malformed("too many signatures"));
                 }
                 items
                     .into_iter()

@@ -468,3 +468,19 @@ fn detached_and_unencoded_misuse() {
     ));
     assert!(jws::sign_payload(&key, b"a.b", &SignOptions::new().unencoded()).is_err());
 }
+
+#[test]
+fn json_with_too_many_signatures_is_refused() {
+    let key = SigningKey::ed25519(&[1; 32]).unwrap();
+    let mut signer = JsonSigner::new(b"p");
+    for _ in 0..=jws::json::MAX_SIGNATURES {
+        signer = signer.sign(&key, Header::default(), None).unwrap();
+    }
+    let doc = signer.general().unwrap();
+    let verifier = Verifier::new(key.verifying_key())
+        .with_limits(Limits::default().with_max_token_len(1 << 20));
+    assert!(matches!(
+        verifier.verify_json(&doc, SignaturePolicy::AtLeastOne),
+        Err(Error::Json(_))
+    ));
+}
