@@ -15,12 +15,25 @@ use crate::{DecryptionKey, Error, Failure};
 /// The default cap on the PBES2 iteration count a token may ask for.
 pub const DEFAULT_MAX_P2C: u64 = 310_000;
 
-/// A decrypted JWE: its header and plaintext (zeroized on drop).
-#[derive(Debug, Clone)]
+/// A decrypted JWE: its header and plaintext (zeroized on drop, never shown by `Debug`).
+#[derive(Clone)]
 pub struct Decrypted {
     header: Header,
     plaintext: Zeroizing<Vec<u8>>,
     kid: Option<String>,
+}
+
+impl std::fmt::Debug for Decrypted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decrypted")
+            .field("header", &self.header)
+            .field(
+                "plaintext",
+                &format_args!("<{} bytes>", self.plaintext.len()),
+            )
+            .field("kid", &self.kid)
+            .finish()
+    }
 }
 
 impl Decrypted {

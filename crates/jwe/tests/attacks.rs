@@ -350,3 +350,20 @@ fn json_with_many_recipients_is_bounded() {
     let d = d.with_max_candidates(60);
     assert_eq!(d.decrypt_json(&v.to_string()).unwrap().plaintext(), b"x");
 }
+
+#[test]
+fn debug_output_never_shows_plaintext_or_keys() {
+    let key = DecryptionKey::symmetric(Algorithm::A128KW, b"0123456789abcdef").unwrap();
+    let token = jwe::encrypt(
+        &key.encryption_key(),
+        A128GCM,
+        b"top-secret-plaintext",
+        &EncryptOptions::new(),
+    )
+    .unwrap();
+    let out = Decrypter::new(key.clone()).decrypt(&token).unwrap();
+    let shown = format!("{out:?} {key:?} {:?}", key.encryption_key());
+    assert!(!shown.contains("top-secret"), "{shown}");
+    assert!(!shown.contains("0123456789"), "{shown}");
+    assert!(!shown.contains("48, 49, 50"), "{shown}");
+}
