@@ -137,11 +137,9 @@ impl<'p> JsonEncrypter<'p> {
         scratch.apu.clone_from(&self.protected.apu);
         scratch.apv.clone_from(&self.protected.apv);
         let prepared = match &self.cek {
+            // The content key is shared: wrap the same one for each recipient.
             Some(cek) if !direct => {
-                // The content key is shared: wrap the same one for each recipient.
-                let mut p = mgmt::wrap_existing(key, &self.enc, &mut scratch, self.p2c, cek)?;
-                p.cek = cek.clone();
-                p
+                mgmt::wrap_existing(key, &self.enc, &mut scratch, self.p2c, cek)?
             }
             _ => mgmt::wrap(key, &self.enc, &mut scratch, self.p2c)?,
         };
