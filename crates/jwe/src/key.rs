@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use jws::jwt_claims::Algorithm;
+use jws::jwt_claims::{Algorithm, EncryptionAlgorithm};
 use jws::{Jwk, KeyMaterial};
 use pkcs8::DecodePrivateKey;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
@@ -201,7 +201,7 @@ fn resolve_alg(jwk: &Jwk, requested: Option<Algorithm>) -> Result<Algorithm, Err
     let names_enc = jwk
         .alg
         .as_ref()
-        .is_some_and(|a| jws::jwt_claims::EncryptionAlgorithm::from_name(a.as_str()).is_known());
+        .is_some_and(|a| EncryptionAlgorithm::from_name(a.as_str()).is_known());
     if names_enc && requested.as_ref().is_none_or(|r| *r == Algorithm::Dir) {
         return Ok(Algorithm::Dir);
     }
@@ -577,6 +577,211 @@ impl DecryptionKey {
     }
 }
 
+/// What a new key is for, beyond its algorithm: the content encryption a `dir` key serves,
+/// the curve of an `ECDH-ES*` key, the size of an `RSA-OAEP*` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    enc: Option<EncryptionAlgorithm>,
+    curve: Option<String>,
+    rsa_bits: usize,
+}
+
+impl Default for KeySpec {
+    fn default() -> Self {
+        Self {
+            enc: None,
+            curve: None,
+            rsa_bits: 2048,
+        }
+    }
+}
+
+impl KeySpec {
+    /// The defaults: no `enc`, curve P-256 for ECDH-ES, RSA keys of 2048 bits.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The content encryption a `dir` key is for (it sets the key's length).
+    #[must_use]
+    pub fn with_enc(mut self, enc: EncryptionAlgorithm) -> Self {
+        self.enc = Some(enc);
+        self
+    }
+
+    /// The curve of an `ECDH-ES*` key: `P-256` (default), `P-384`, `P-521` or `X25519`.
+    #[must_use]
+    pub fn with_curve(mut self, crv: impl Into<String>) -> Self {
+        self.curve = Some(crv.into());
+        self
+    }
+
+    /// The modulus size of an `RSA-OAEP*` key (at least 2048).
+    #[must_use]
+    pub const fn with_rsa_bits(mut self, bits: usize) -> Self {
+        self.rsa_bits = bits;
+        self
+    }
+}
+
+macro_rules! ec_generate {
+    ($curve:ident, $variant:ident) => {
+        Private::$variant(
+            <$curve::SecretKey as p256::elliptic_curve::Generate>::try_generate_from_rng(
+                &mut getrandom::SysRng,
+            )
+            .map_err(|_| Error::Random)?,
+        )
+    };
+}
+
+impl DecryptionKey {
+    /// A new random key for `alg`, from the operating system's generator: a shared key of
+    /// the algorithm's length (`dir`: of `spec`'s `enc`; `PBES2-*`: a 32-byte random
+    /// password), an EC or X25519 key pair for `ECDH-ES*`, an RSA key for `RSA-OAEP*`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] when `spec` does not fit `alg` (no `enc` for `dir`, an unknown curve,
+    /// RSA under 2048 bits); [`Error::AlgorithmNotAllowed`] for a non-JWE algorithm;
+    /// [`Error::Random`] when the generator fails.
+    pub fn generate(alg: Algorithm, spec: &KeySpec) -> Result<Self, Error> {
+        let mgmt = Mgmt::of(&alg)?;
+        if spec.curve.is_some() && !matches!(mgmt, Mgmt::EcdhEs(_)) {
+            return Err(key_err(format!("{alg} keys have no curve")));
+        }
+        if spec.enc.is_some() && mgmt != Mgmt::Dir {
+            return Err(key_err(format!(
+                "only dir keys are sized by the content encryption, not {alg} keys"
+            )));
+        }
+        let key = match mgmt {
+            Mgmt::Dir => {
+                let enc = spec
+                    .enc
+                    .as_ref()
+                    .ok_or_else(|| key_err("a dir key needs the content encryption it is for"))?;
+                let len = crate::content::cek_len(enc).ok_or_else(|| {
+                    key_err(format!(
+                        "unsupported content encryption \"{}\"",
+                        jws::jwt_claims::json::truncate(enc.as_str())
+                    ))
+                })?;
+                Private::Secret(crate::mgmt::random(len)?)
+            }
+            Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) => Private::Secret(crate::mgmt::random(n)?),
+            Mgmt::Pbes2 { .. } => Private::Secret(crate::mgmt::random(32)?),
+            Mgmt::EcdhEs(_) => match spec.curve.as_deref().unwrap_or("P-256") {
+                "P-256" => ec_generate!(p256, P256),
+                "P-384" => ec_generate!(p384, P384),
+                "P-521" => ec_generate!(p521, P521),
+                "X25519" => {
+                    let bytes = crate::mgmt::random(32)?;
+                    let mut seed = Zeroizing::new([0u8; 32]);
+                    seed.copy_from_slice(&bytes);
+                    Private::X25519(x25519_dalek::StaticSecret::from(*seed))
+                }
+                other => {
+                    return Err(key_err(format!(
+                        "unsupported curve \"{}\" (P-256, P-384, P-521 or X25519)",
+                        jws::jwt_claims::json::truncate(other)
+                    )));
+                }
+            },
+            Mgmt::RsaOaep { .. } => {
+                if spec.rsa_bits < MIN_RSA_BITS {
+                    return Err(key_err(format!(
+                        "RSA keys of {} bits are under {MIN_RSA_BITS} bits",
+                        spec.rsa_bits
+                    )));
+                }
+                let key = rsa::PrivateKey::new(&mut getrandom::SysRng, spec.rsa_bits)
+                    .map_err(|e| key_err(format!("RSA key generation: {e}")))?;
+                Private::Rsa(Box::new(key))
+            }
+        };
+        Ok(Self {
+            alg,
+            kid: None,
+            key,
+        })
+    }
+
+    /// The key as a private JWK with `alg`, `kid` and `use: "enc"` (the secret itself for
+    /// shared keys). Export it with [`Jwk::to_private_json`].
+    #[must_use]
+    pub fn to_jwk(&self) -> Jwk {
+        let material = match &self.key {
+            Private::Secret(s) => KeyMaterial::Oct {
+                k: jws::Secret::new(s.to_vec()),
+            },
+            Private::P256(k) => ec_material(
+                "P-256",
+                &k.public_key().to_sec1_bytes(),
+                Some(k.to_bytes().to_vec()),
+            ),
+            Private::P384(k) => ec_material(
+                "P-384",
+                &k.public_key().to_sec1_bytes(),
+                Some(k.to_bytes().to_vec()),
+            ),
+            Private::P521(k) => ec_material(
+                "P-521",
+                &k.public_key().to_sec1_bytes(),
+                Some(k.to_bytes().to_vec()),
+            ),
+            Private::X25519(k) => KeyMaterial::Okp {
+                crv: "X25519".into(),
+                x: x25519_dalek::PublicKey::from(k).as_bytes().to_vec(),
+                d: Some(jws::Secret::new(k.to_bytes().to_vec())),
+            },
+            Private::Rsa(k) => Jwk::from_rsa_private_key(k).material().clone(),
+        };
+        finish_jwk(material, &self.alg, self.kid.as_deref())
+    }
+}
+
+impl EncryptionKey {
+    /// The key as a JWK with `alg`, `kid` and `use: "enc"`: the public key, or the secret
+    /// itself for shared keys.
+    #[must_use]
+    pub fn to_jwk(&self) -> Jwk {
+        let material = match &self.key {
+            Public::Secret(s) => KeyMaterial::Oct {
+                k: jws::Secret::new(s.to_vec()),
+            },
+            Public::P256(k) => ec_material("P-256", &k.to_sec1_bytes(), None),
+            Public::P384(k) => ec_material("P-384", &k.to_sec1_bytes(), None),
+            Public::P521(k) => ec_material("P-521", &k.to_sec1_bytes(), None),
+            Public::X25519(k) => KeyMaterial::Okp {
+                crv: "X25519".into(),
+                x: k.as_bytes().to_vec(),
+                d: None,
+            },
+            Public::Rsa(k) => Jwk::from_rsa_public_key(k).material().clone(),
+        };
+        finish_jwk(material, &self.alg, self.kid.as_deref())
+    }
+}
+
+fn ec_material(crv: &str, sec1: &[u8], d: Option<Vec<u8>>) -> KeyMaterial {
+    let coords = sec1.get(1..).unwrap_or_default();
+    let (x, y) = coords.split_at(coords.len() / 2);
+    KeyMaterial::Ec {
+        crv: crv.into(),
+        x: x.to_vec(),
+        y: y.to_vec(),
+        d: d.map(jws::Secret::new),
+    }
+}
+
+fn finish_jwk(material: KeyMaterial, alg: &Algorithm, kid: Option<&str>) -> Jwk {
+    let mut jwk = Jwk::new(material).with_alg(alg.clone());
+    jwk.key_use = Some("enc".into());
+    jwk.kid = kid.map(str::to_owned);
+    jwk
+}
+
 fn same_public(a: &Public, b: &Public) -> bool {
     match (a, b) {
         (Public::P256(x), Public::P256(y)) => x == y,
@@ -645,5 +850,93 @@ mod tests {
         assert!(EncryptionKey::symmetric(Algorithm::ECDH_ES, &[0; 32]).is_err());
         let k = DecryptionKey::symmetric(Algorithm::Dir, &[5; 32]).unwrap();
         assert!(!format!("{k:?}").contains('5'));
+    }
+
+    #[test]
+    fn generated_keys_export_and_serve_their_algorithm() {
+        use crate::{Decrypter, EncryptOptions, encrypt};
+        let cases: Vec<(Algorithm, KeySpec)> = vec![
+            (
+                Algorithm::Dir,
+                KeySpec::new().with_enc(EncryptionAlgorithm::A128CBC_HS256),
+            ),
+            (Algorithm::A128KW, KeySpec::new()),
+            (Algorithm::A256GCMKW, KeySpec::new()),
+            (Algorithm::PBES2_HS256_A128KW, KeySpec::new()),
+            (Algorithm::ECDH_ES, KeySpec::new()),
+            (
+                Algorithm::ECDH_ES_A128KW,
+                KeySpec::new().with_curve("P-384"),
+            ),
+            (
+                Algorithm::ECDH_ES_A256KW,
+                KeySpec::new().with_curve("P-521"),
+            ),
+            (Algorithm::ECDH_ES, KeySpec::new().with_curve("X25519")),
+            (Algorithm::RSA_OAEP_256, KeySpec::new()),
+        ];
+        for (alg, spec) in cases {
+            let key = DecryptionKey::generate(alg.clone(), &spec)
+                .unwrap()
+                .with_kid("k1");
+            let jwk = key.to_jwk();
+            assert_eq!(jwk.alg.as_ref(), Some(&alg));
+            assert_eq!(jwk.kid.as_deref(), Some("k1"));
+            assert_eq!(jwk.key_use.as_deref(), Some("enc"));
+            let json = jwk.to_private_json().unwrap();
+            let parsed = Jwk::from_json(json.as_bytes()).unwrap();
+            let decrypter = Decrypter::new(DecryptionKey::from_jwk(&parsed, None).unwrap());
+            // The public export is what a sender gets.
+            let public = key.encryption_key().to_jwk();
+            let sender = EncryptionKey::from_jwk(&public, None).unwrap();
+            let token = encrypt(
+                &sender,
+                EncryptionAlgorithm::A128CBC_HS256,
+                b"hello",
+                &EncryptOptions::new().with_p2c(1000),
+            )
+            .unwrap();
+            assert_eq!(
+                decrypter.decrypt(&token).unwrap().plaintext(),
+                b"hello",
+                "{alg}"
+            );
+            if !jwk.is_private() || matches!(jwk.material(), KeyMaterial::Oct { .. }) {
+                continue;
+            }
+            assert!(
+                !public.is_private(),
+                "{alg}: public export carries the private key"
+            );
+        }
+    }
+
+    #[test]
+    fn generate_refuses_specs_that_do_not_fit() {
+        assert!(DecryptionKey::generate(Algorithm::Dir, &KeySpec::new()).is_err());
+        assert!(
+            DecryptionKey::generate(Algorithm::A128KW, &KeySpec::new().with_curve("P-256"))
+                .is_err()
+        );
+        assert!(
+            DecryptionKey::generate(Algorithm::ECDH_ES, &KeySpec::new().with_curve("secp256k1"))
+                .is_err()
+        );
+        assert!(
+            DecryptionKey::generate(
+                Algorithm::A128KW,
+                &KeySpec::new().with_enc(EncryptionAlgorithm::A128GCM)
+            )
+            .is_err()
+        );
+        assert!(
+            DecryptionKey::generate(Algorithm::RSA_OAEP, &KeySpec::new().with_rsa_bits(1024))
+                .is_err()
+        );
+        assert!(matches!(
+            DecryptionKey::generate(Algorithm::RSA1_5, &KeySpec::new()),
+            Err(Error::Rsa1_5Refused)
+        ));
+        assert!(DecryptionKey::generate(Algorithm::HS256, &KeySpec::new()).is_err());
     }
 }

@@ -49,7 +49,7 @@ pub use encrypt::{DEFAULT_P2C, EncryptOptions, encrypt};
 pub use error::{Error, Failure};
 pub use jws;
 pub use jws::jwt_claims::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, Limits};
-pub use key::{DecryptionKey, EncryptionKey, MIN_RSA_BITS};
+pub use key::{DecryptionKey, EncryptionKey, KeySpec, MIN_RSA_BITS};
 pub use zip::DEFAULT_MAX_INFLATED;
 
 /// The crate README's example, compiled and run as a doctest.

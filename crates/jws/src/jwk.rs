@@ -711,7 +711,7 @@ fn same_public(a: &VerifyingKey, b: &VerifyingKey) -> bool {
     }
 }
 
-fn strip_zeros(b: &[u8]) -> Vec<u8> {
+pub(crate) fn strip_zeros(b: &[u8]) -> Vec<u8> {
     let first = b
         .iter()
         .position(|&x| x != 0)
@@ -719,7 +719,7 @@ fn strip_zeros(b: &[u8]) -> Vec<u8> {
     b.get(first..).unwrap_or_default().to_vec()
 }
 
-fn split_point(point: &[u8]) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn split_point(point: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let coords = point.get(1..).unwrap_or_default();
     let (x, y) = coords.split_at(coords.len() / 2);
     (x.to_vec(), y.to_vec())
@@ -798,29 +798,7 @@ impl SigningKey {
                 y,
                 d: Some(Secret::new(k.to_bytes().to_vec())),
             },
-            (SecretParts::Rsa(k), KeyMaterial::Rsa { n, e, .. }) => {
-                use rsa::traits::PrivateKeyParts;
-                let s = |b: Box<[u8]>| Secret::new(strip_zeros(&Zeroizing::new(b)));
-                let primes = k.primes();
-                let crt = match (primes, k.dp(), k.dq(), k.crt_coefficient()) {
-                    ([p, q], Some(dp), Some(dq), Some(qi)) => Some(RsaCrt {
-                        p: s(p.to_be_bytes()),
-                        q: s(q.to_be_bytes()),
-                        dp: s(dp.to_be_bytes()),
-                        dq: s(dq.to_be_bytes()),
-                        qi: s(qi.to_be_bytes()),
-                    }),
-                    _ => None,
-                };
-                KeyMaterial::Rsa {
-                    n,
-                    e,
-                    private: Some(Box::new(RsaPrivate {
-                        d: s(k.d().to_be_bytes()),
-                        crt,
-                    })),
-                }
-            }
+            (SecretParts::Rsa(k), KeyMaterial::Rsa { .. }) => crate::pem::rsa_private_material(k),
             (_, m) => m,
         };
         Jwk { material, ..public }

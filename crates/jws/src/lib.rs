@@ -42,6 +42,7 @@ mod hmac_key;
 mod jwk;
 mod jwk_set;
 mod key;
+mod pem;
 mod sign;
 mod verify;
 
