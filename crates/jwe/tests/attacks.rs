@@ -165,6 +165,28 @@ fn zip_bomb_and_compression_policy() {
 }
 
 #[test]
+fn json_compression_follows_the_same_policy() {
+    let key = DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16]).unwrap();
+    let bomb = vec![0u8; 4 * 1024 * 1024];
+    let doc = jwe::json::JsonEncrypter::new(A128GCM, &bomb)
+        .compress()
+        .recipient(&key.encryption_key(), None)
+        .unwrap()
+        .general()
+        .unwrap();
+    assert!(doc.len() < 16 * 1024, "{}", doc.len());
+    let protected: Value = serde_json::from_str(&doc).unwrap();
+    let protected = base64url::decode(protected["protected"].as_str().unwrap()).unwrap();
+    assert!(String::from_utf8(protected).unwrap().contains(r#""zip":"DEF""#));
+    let refuses = Decrypter::new(key.clone());
+    assert!(matches!(refuses.decrypt_json(&doc), Err(Error::Header(_))));
+    let capped = Decrypter::new(key.clone()).allow_default_compression();
+    assert_eq!(capped.decrypt_json(&doc).unwrap_err().failure(), Some(Failure::Inflate));
+    let roomy = Decrypter::new(key).allow_compression(bomb.len());
+    assert_eq!(roomy.decrypt_json(&doc).unwrap().plaintext(), bomb.as_slice());
+}
+
+#[test]
 fn tampering_anywhere_fails_with_one_opaque_error() {
     let cases: Vec<(DecryptionKey, EncryptionAlgorithm)> = vec![
         (

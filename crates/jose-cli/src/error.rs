@@ -1,0 +1,73 @@
+//! What a command's failure means to a script: the exit status.
+
+use std::fmt;
+
+/// Exit status 1: the token or input was rejected.
+pub(crate) const REJECTED: u8 = 1;
+/// Exit status 2: usage error (bad arguments, unreadable file).
+pub(crate) const USAGE: u8 = 2;
+/// Exit status 3: the key or key set was refused.
+pub(crate) const KEY: u8 = 3;
+
+/// A failure with its exit status and the message written to standard error.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl CliError {
+    /// The token or input was rejected (exit 1).
+    pub(crate) fn rejected(message: impl fmt::Display) -> Self {
+        Self {
+            code: REJECTED,
+            message: message.to_string(),
+        }
+    }
+
+    /// A usage error (exit 2).
+    pub(crate) fn usage(message: impl fmt::Display) -> Self {
+        Self {
+            code: USAGE,
+            message: message.to_string(),
+        }
+    }
+
+    /// The key was refused (exit 3).
+    pub(crate) fn key(message: impl fmt::Display) -> Self {
+        Self {
+            code: KEY,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// A `jws` error: key problems are exit 3, the rest is about the token (exit 1).
+impl From<jws::Error> for CliError {
+    fn from(e: jws::Error) -> Self {
+        match e {
+            jws::Error::Key(_) | jws::Error::Jwk(_) => Self::key(e),
+            jws::Error::Random => Self::rejected(e),
+            other => Self::rejected(hint(&other.to_string())),
+        }
+    }
+}
+
+impl From<jws::KeyError> for CliError {
+    fn from(e: jws::KeyError) -> Self {
+        Self::key(e)
+    }
+}
+
+/// Adds what to do about a refusal a flag can lift.
+fn hint(message: &str) -> String {
+    if message.contains("audience (\"aud\") is not accepted") {
+        format!("{message} (name an accepted audience with --aud)")
+    } else if message.contains("unencoded payload (b64: false) is not allowed") {
+        format!("{message} (pass --allow-b64-false to accept it)")
+    } else {
+        message.to_owned()
+    }
+}
+
+pub(crate) type Result<T, E = CliError> = std::result::Result<T, E>;
