@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use jwe::json::JsonEncrypter;
-use jwe::{Algorithm, Decrypter, DecryptionKey, EncryptOptions, EncryptionAlgorithm, EncryptionKey};
+use jwe::{
+    Algorithm, Decrypter, DecryptionKey, EncryptOptions, EncryptionAlgorithm, EncryptionKey,
+};
 use jws::Jwk;
 use zeroize::Zeroizing;
 
@@ -75,7 +77,10 @@ fn encrypt_error(e: jwe::Error) -> CliError {
 }
 
 /// The encryption keys of `file`, for `alg` or each key's own.
-pub(crate) fn encryption_keys(file: &KeyFile, alg: Option<&Algorithm>) -> Result<Vec<EncryptionKey>> {
+pub(crate) fn encryption_keys(
+    file: &KeyFile,
+    alg: Option<&Algorithm>,
+) -> Result<Vec<EncryptionKey>> {
     file.keys
         .iter()
         .map(|jwk| {
@@ -98,7 +103,10 @@ pub(crate) fn encrypt(args: &EncryptArgs) -> Result<()> {
                 CliError::usage("--password-file needs --alg PBES2-HS256+A128KW (or another PBES2)")
             })?;
             check_pbes2(alg)?;
-            vec![EncryptionKey::symmetric(alg.clone(), &read_password(path)?).map_err(jwe_key_error)?]
+            vec![
+                EncryptionKey::symmetric(alg.clone(), &read_password(path)?)
+                    .map_err(jwe_key_error)?,
+            ]
         }
         (None, key) => {
             let file = KeyFile::load(key.as_deref())?;

@@ -76,9 +76,9 @@ pub(crate) fn verifier(file: &KeyFile, allowed: &[jws::Algorithm]) -> Result<Ver
         Verifier::from_jwk(file.single("one key expected")?, allowed)
     };
     let verifier = built.map_err(|e| match e {
-        jws::Error::Key(KeyError::UnsupportedAlgorithm(alg)) => CliError::usage(format!(
-            "algorithm \"{alg}\" is not a signature algorithm"
-        )),
+        jws::Error::Key(KeyError::UnsupportedAlgorithm(alg)) => {
+            CliError::usage(format!("algorithm \"{alg}\" is not a signature algorithm"))
+        }
         other => file.refuse(other),
     })?;
     if verifier.keys().is_empty() {
@@ -126,9 +126,10 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<()> {
                 if !signed {
                     return Err(CliError::rejected(format!(
                         "no valid signature by the key {} of {}",
-                        jwk.kid
-                            .as_deref()
-                            .map_or_else(|| format!("of type {}", jwk.kty()), |k| format!("\"{}\"", jws::jwt_claims::json::truncate(k))),
+                        jwk.kid.as_deref().map_or_else(
+                            || format!("of type {}", jwk.kty()),
+                            |k| format!("\"{}\"", jws::jwt_claims::json::truncate(k))
+                        ),
                         file.name
                     )));
                 }

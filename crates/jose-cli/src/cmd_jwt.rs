@@ -17,9 +17,7 @@ const DEFAULT_LIFETIME: u64 = 30 * 60;
 fn now_or_clock(now: Option<u64>) -> Result<NumericDate> {
     now.map_or_else(
         || Ok(NumericDate::now()),
-        |secs| {
-            NumericDate::from_secs(secs).map_err(|e| CliError::usage(format!("--now: {e}")))
-        },
+        |secs| NumericDate::from_secs(secs).map_err(|e| CliError::usage(format!("--now: {e}"))),
     )
 }
 
@@ -50,9 +48,7 @@ pub(crate) fn sign(args: &JwtSignArgs) -> Result<()> {
     let file = KeyFile::load(Some(&args.key))?;
     file.single("a JWT is signed by one key")?;
     let keys = file.signing_keys(args.alg.as_ref())?;
-    let key = keys
-        .first()
-        .ok_or_else(|| file.refuse("no signing key"))?;
+    let key = keys.first().ok_or_else(|| file.refuse("no signing key"))?;
 
     let mut claims = claims_arg(args.claims.as_deref())?;
     if let Some(iss) = &args.iss {
@@ -137,19 +133,18 @@ pub(crate) fn verify(args: &JwtVerifyArgs) -> Result<()> {
         }
     };
     let token = read_token(args.token.as_ref())?;
-    let verified = match &decrypter {
-        None => verifier.verify::<JsonObject>(&token, &policy)?,
-        Some(decrypter) => {
-            jwe::nested::decrypt_then_verify::<JsonObject>(&token, decrypter, &verifier, &policy)
-                .map_err(|e| match e {
-                    jwe::Error::Jws(inner) => CliError::from(inner),
-                    jwe::Error::Header(why) if why.contains("nested JWT") => {
-                        CliError::rejected(why)
-                    }
-                    _ => CliError::rejected(DECRYPTION_FAILED),
-                })?
-        }
-    };
+    let verified =
+        match &decrypter {
+            None => verifier.verify::<JsonObject>(&token, &policy)?,
+            Some(decrypter) => jwe::nested::decrypt_then_verify::<JsonObject>(
+                &token, decrypter, &verifier, &policy,
+            )
+            .map_err(|e| match e {
+                jwe::Error::Jws(inner) => CliError::from(inner),
+                jwe::Error::Header(why) if why.contains("nested JWT") => CliError::rejected(why),
+                _ => CliError::rejected(DECRYPTION_FAILED),
+            })?,
+        };
     let json = serde_json::to_string_pretty(verified.claims())
         .map_err(|e| CliError::rejected(format!("cannot print the claims: {e}")))?;
     write_line(&json)

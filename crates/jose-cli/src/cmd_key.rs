@@ -125,7 +125,9 @@ fn write_set(set: &JwkSet) -> Result<()> {
 /// `jose key thumbprint`.
 pub(crate) fn thumbprint(path: Option<&Path>) -> Result<()> {
     let file = KeyFile::load(path)?;
-    file.keys.iter().try_for_each(|k| write_line(&k.thumbprint()))
+    file.keys
+        .iter()
+        .try_for_each(|k| write_line(&k.thumbprint()))
 }
 
 /// Checks that `jwk` can serve `alg` on the side its material allows.

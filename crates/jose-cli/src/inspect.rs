@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use jws::NumericDate;
 use jws::base64url;
 use jws::jwt_claims::json::value_from_slice;
-use jws::NumericDate;
 use serde_json::{Map, Value, json};
 
 use crate::error::{CliError, Result};
@@ -155,7 +155,12 @@ fn json_document(token: &str) -> Result<Map<String, Value>> {
         let general = doc.contains_key("recipients");
         report.insert(
             "serialization".into(),
-            if general { "general JSON" } else { "flattened JSON" }.into(),
+            if general {
+                "general JSON"
+            } else {
+                "flattened JSON"
+            }
+            .into(),
         );
         if let Some(p) = string_member(&doc, "protected")? {
             report.insert("protected".into(), header(p)?);
@@ -178,10 +183,13 @@ fn json_document(token: &str) -> Result<Map<String, Value>> {
         report.insert("recipients".into(), Value::Array(recipients));
         return Ok(report);
     }
-    let Some(payload) = string_member(&doc, "payload")?.or(Some("")).filter(|_| {
-        doc.contains_key("signatures") || doc.contains_key("signature")
-    }) else {
-        return Err(malformed("neither a JWS (signature) nor a JWE (ciphertext) document"));
+    let Some(payload) = string_member(&doc, "payload")?
+        .or(Some(""))
+        .filter(|_| doc.contains_key("signatures") || doc.contains_key("signature"))
+    else {
+        return Err(malformed(
+            "neither a JWS (signature) nor a JWE (ciphertext) document",
+        ));
     };
     report.insert("type".into(), "JWS".into());
     let entries = match doc.get("signatures") {

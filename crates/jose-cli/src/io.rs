@@ -21,7 +21,10 @@ pub(crate) fn read_input(path: Option<&Path>) -> Result<Zeroizing<Vec<u8>>> {
     let (what, read) = if is_stdin(path) {
         (
             "standard input".to_owned(),
-            std::io::stdin().lock().take(MAX_INPUT + 1).read_to_end(&mut out),
+            std::io::stdin()
+                .lock()
+                .take(MAX_INPUT + 1)
+                .read_to_end(&mut out),
         )
     } else {
         let p = path.unwrap_or(Path::new("-"));

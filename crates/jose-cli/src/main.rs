@@ -396,7 +396,11 @@ fn run(cli: Cli) -> error::Result<()> {
             KeyCommand::Import { alg, kid, file } => {
                 cmd_key::import(&alg, kid.as_deref(), file.as_deref())
             }
-            KeyCommand::Export { pem: _, public, file } => cmd_key::export(public, file.as_deref()),
+            KeyCommand::Export {
+                pem: _,
+                public,
+                file,
+            } => cmd_key::export(public, file.as_deref()),
         },
         Command::Jwks { files } => cmd_key::jwks(&files),
         Command::Sign(args) => cmd_jws::sign(&args),

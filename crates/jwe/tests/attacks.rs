@@ -177,13 +177,23 @@ fn json_compression_follows_the_same_policy() {
     assert!(doc.len() < 16 * 1024, "{}", doc.len());
     let protected: Value = serde_json::from_str(&doc).unwrap();
     let protected = base64url::decode(protected["protected"].as_str().unwrap()).unwrap();
-    assert!(String::from_utf8(protected).unwrap().contains(r#""zip":"DEF""#));
+    assert!(
+        String::from_utf8(protected)
+            .unwrap()
+            .contains(r#""zip":"DEF""#)
+    );
     let refuses = Decrypter::new(key.clone());
     assert!(matches!(refuses.decrypt_json(&doc), Err(Error::Header(_))));
     let capped = Decrypter::new(key.clone()).allow_default_compression();
-    assert_eq!(capped.decrypt_json(&doc).unwrap_err().failure(), Some(Failure::Inflate));
+    assert_eq!(
+        capped.decrypt_json(&doc).unwrap_err().failure(),
+        Some(Failure::Inflate)
+    );
     let roomy = Decrypter::new(key).allow_compression(bomb.len());
-    assert_eq!(roomy.decrypt_json(&doc).unwrap().plaintext(), bomb.as_slice());
+    assert_eq!(
+        roomy.decrypt_json(&doc).unwrap().plaintext(),
+        bomb.as_slice()
+    );
 }
 
 #[test]

@@ -371,6 +371,10 @@ impl Verifier {
             if *unencoded_seen.get_or_insert(unencoded) != unencoded {
                 return Err(malformed("signatures disagree on \"b64\""));
             }
+            // Every signature shares the payload's encoding: none can verify.
+            if unencoded && !self.unencoded_allowed() {
+                return Err(Error::UnencodedPayloadNotAllowed);
+            }
             let encoded_detached;
             let payload_for_input: &[u8] = match (detached, unencoded) {
                 (Some(d), false) => {
