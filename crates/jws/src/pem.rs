@@ -15,6 +15,11 @@ use crate::jwk::{Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret, split_point, stri
 const X25519_PKCS8_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ];
+/// RFC 8410 PKCS#8 for Ed25519, in the version 1 form of RFC 8410 7 (no public key), which
+/// every reader accepts (some refuse the version 2 form that carries the public key).
+const ED25519_PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 /// RFC 8410 SubjectPublicKeyInfo for X25519: a fixed prefix followed by the 32-byte key.
 const X25519_SPKI_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
@@ -279,9 +284,13 @@ impl Jwk {
             },
             KeyMaterial::Okp { crv, x, d } => match (crv.as_str(), d) {
                 ("Ed25519", Some(d)) => {
-                    let seed: [u8; 32] = d.expose().try_into().map_err(|_| bad("Ed25519"))?;
-                    ed25519_dalek::SigningKey::from_bytes(&seed)
-                        .to_pkcs8_pem(lf)
+                    if d.expose().len() != 32 {
+                        return Err(bad("Ed25519"));
+                    }
+                    let mut der = Zeroizing::new(ED25519_PKCS8_PREFIX.to_vec());
+                    der.extend_from_slice(d.expose());
+                    pkcs8::der::pem::encode_string("PRIVATE KEY", lf, &der)
+                        .map(Zeroizing::new)
                         .map_err(|e| enc(&e))
                 }
                 ("Ed25519", None) => {
@@ -399,6 +408,8 @@ mod tests {
         assert!(jwk.is_private());
         assert!(matches!(jwk.material(), KeyMaterial::Okp { crv, .. } if crv == "Ed25519"));
         assert!(jwk.signing_key(Some(Algorithm::EdDSA)).is_ok());
+        // Written back byte for byte in the same (version 1) form.
+        assert_eq!(jwk.to_pem().unwrap().as_str(), pem);
     }
 
     #[test]
