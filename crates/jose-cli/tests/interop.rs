@@ -8,7 +8,8 @@
     missing_docs,
     clippy::unwrap_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    clippy::print_stderr
 )]
 
 mod common;
