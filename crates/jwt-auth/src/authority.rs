@@ -1,0 +1,549 @@
+//! The issuer side: logins, refreshes, logouts, keys.
+
+use std::marker::PhantomData;
+use std::sync::{Arc, RwLock};
+
+use jwe::{EncryptOptions, EncryptionAlgorithm, EncryptionKey};
+use jws::{Algorithm, Claims, Clock, Header, JwkSet, NumericDate, SystemClock};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::deny::DenyList;
+use crate::keyring::{KeyEncryptionKey, KeyRing};
+use crate::store::{RefreshRecord, Rotation, Store};
+use crate::token::{FamilyId, RefreshToken, random};
+use crate::{AccessClaims, AuthError};
+
+/// Thirty minutes: the default access-token lifetime.
+pub const DEFAULT_ACCESS_TTL: u64 = 30 * 60;
+/// Thirty days: the default absolute lifetime of a session's refresh tokens.
+pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
+/// Fourteen days: the default idle lifetime of a refresh token.
+pub const DEFAULT_REFRESH_IDLE: u64 = 14 * 24 * 3600;
+
+/// What an [`Authority`] issues and how.
+#[derive(Debug, Clone)]
+pub struct AuthorityConfig {
+    issuer: String,
+    audience: Vec<String>,
+    alg: Algorithm,
+    access_ttl: u64,
+    refresh_ttl: u64,
+    refresh_idle: u64,
+    grace: u64,
+    encrypt_to: Option<(EncryptionKey, EncryptionAlgorithm)>,
+    clock: Arc<dyn Clock>,
+    deny_list: Option<Arc<DenyList>>,
+    kek: KeyEncryptionKey,
+}
+
+impl AuthorityConfig {
+    /// An issuer (`iss`) issuing to an audience (`aud`), whose keys are sealed at rest by
+    /// `kek`. Defaults: EdDSA, access tokens of 30 minutes, refresh tokens of 30 days
+    /// absolute and 14 days idle, no grace period, the system clock.
+    #[must_use]
+    pub fn new(
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+        kek: KeyEncryptionKey,
+    ) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audience: vec![audience.into()],
+            alg: Algorithm::EdDSA,
+            access_ttl: DEFAULT_ACCESS_TTL,
+            refresh_ttl: DEFAULT_REFRESH_TTL,
+            refresh_idle: DEFAULT_REFRESH_IDLE,
+            grace: 0,
+            encrypt_to: None,
+            clock: Arc::new(SystemClock),
+            deny_list: None,
+            kek,
+        }
+    }
+
+    /// Adds an audience.
+    #[must_use]
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience.push(audience.into());
+        self
+    }
+
+    /// The signing algorithm of new key rings (any algorithm `jws` signs with).
+    #[must_use]
+    pub fn with_algorithm(mut self, alg: Algorithm) -> Self {
+        self.alg = alg;
+        self
+    }
+
+    /// The access-token lifetime, in seconds.
+    #[must_use]
+    pub const fn with_access_ttl(mut self, secs: u64) -> Self {
+        self.access_ttl = secs;
+        self
+    }
+
+    /// The absolute lifetime of a session's refresh tokens, in seconds.
+    #[must_use]
+    pub const fn with_refresh_ttl(mut self, secs: u64) -> Self {
+        self.refresh_ttl = secs;
+        self
+    }
+
+    /// How long a refresh token may go unused, in seconds.
+    #[must_use]
+    pub const fn with_refresh_idle(mut self, secs: u64) -> Self {
+        self.refresh_idle = secs;
+        self
+    }
+
+    /// Seconds during which a refresh token that was just rotated may be rotated again
+    /// without counting as reuse (two tabs refreshing at once). Each such use issues a
+    /// further token in the same session; a reuse after the grace period still revokes the
+    /// session. Default 0: any second use is reuse.
+    #[must_use]
+    pub const fn with_grace_period(mut self, secs: u64) -> Self {
+        self.grace = secs;
+        self
+    }
+
+    /// Issues access tokens as nested JWTs: signed, then encrypted to `key` with `enc`,
+    /// so that browsers and proxies cannot read their claims.
+    #[must_use]
+    pub fn with_encryption(mut self, key: EncryptionKey, enc: EncryptionAlgorithm) -> Self {
+        self.encrypt_to = Some((key, enc));
+        self
+    }
+
+    /// The clock (tests inject a [`ManualClock`](crate::ManualClock)).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Lists the sessions of logouts and of detected reuse in `list`, shared with the
+    /// [`Authenticator`](crate::Authenticator)s that should refuse their access tokens.
+    #[must_use]
+    pub fn with_deny_list(mut self, list: Arc<DenyList>) -> Self {
+        self.deny_list = Some(list);
+        self
+    }
+
+    /// The issuer.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The audiences.
+    #[must_use]
+    pub fn audience(&self) -> &[String] {
+        &self.audience
+    }
+
+    /// The access-token lifetime.
+    #[must_use]
+    pub const fn access_ttl(&self) -> u64 {
+        self.access_ttl
+    }
+}
+
+/// Optional details of a login, carried by every access token of the session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginOptions {
+    /// `client_id` (RFC 9068): the client the tokens are for.
+    pub client_id: Option<String>,
+    /// `scope`: space-separated scopes.
+    pub scope: Option<String>,
+    /// Client metadata kept with the session (user agent, IP address...), never put in
+    /// tokens.
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// What a session's access tokens carry, kept with its refresh tokens.
+#[derive(Serialize, Deserialize)]
+struct Session<T> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metadata: Option<serde_json::Value>,
+    claims: T,
+}
+
+/// An access token and a refresh token, as a login or refresh returns them.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// The access token (a JWS, or a JWE around one): send it in
+    /// `Authorization: Bearer`, keep it in memory.
+    pub access_token: String,
+    /// When the access token expires.
+    pub access_expires_at: NumericDate,
+    /// The refresh token: put it in an `HttpOnly` cookie ([`crate::cookie`]).
+    pub refresh_token: RefreshToken,
+    /// When the refresh token stops being usable (idle or absolute expiry, whichever is
+    /// first).
+    pub refresh_expires_at: NumericDate,
+    /// The session (`sid`).
+    pub session: FamilyId,
+    issued_at: NumericDate,
+}
+
+impl TokenPair {
+    /// The access token's lifetime in seconds (OAuth `expires_in`).
+    #[must_use]
+    pub const fn expires_in(&self) -> u64 {
+        self.access_expires_at.secs_since(self.issued_at)
+    }
+
+    /// The refresh cookie's `Max-Age`.
+    #[must_use]
+    pub const fn refresh_max_age(&self) -> u64 {
+        self.refresh_expires_at.secs_since(self.issued_at)
+    }
+}
+
+/// The issuer of a token-based authentication scheme: logs users in, rotates refresh
+/// tokens, detects their reuse, logs out, rotates and revokes signing keys.
+///
+/// `T` is the application's own claims, carried by every access token of a session.
+pub struct Authority<S: Store, T = ()> {
+    config: AuthorityConfig,
+    store: S,
+    ring: RwLock<KeyRing>,
+    claims: PhantomData<fn() -> T>,
+}
+
+impl<S: Store, T> std::fmt::Debug for Authority<S, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authority")
+            .field("issuer", &self.config.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_id() -> Result<String, AuthError> {
+    let mut jti = [0u8; 16];
+    random(&mut jti)?;
+    Ok(jws::base64url::encode(jti))
+}
+
+impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
+    /// Opens the authority on `store`: loads its sealed key ring, or generates one and
+    /// stores it.
+    ///
+    /// # Errors
+    /// [`AuthError::Key`] when the stored ring cannot be opened with the configured
+    /// key-encryption key; [`AuthError::StoreUnavailable`].
+    pub async fn open(config: AuthorityConfig, store: S) -> Result<Self, AuthError> {
+        let ring = match store.load_key_ring().await? {
+            Some(doc) => KeyRing::open(&doc, &config.kek)?,
+            None => {
+                let ring = KeyRing::generate(config.alg.clone(), config.clock.now())?;
+                store.save_key_ring(&ring.seal(&config.kek)?).await?;
+                ring
+            }
+        };
+        Ok(Self {
+            config,
+            store,
+            ring: RwLock::new(ring),
+            claims: PhantomData,
+        })
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &AuthorityConfig {
+        &self.config
+    }
+
+    /// The store.
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn now(&self) -> NumericDate {
+        self.config.clock.now()
+    }
+
+    fn ring(&self) -> std::sync::RwLockReadGuard<'_, KeyRing> {
+        // Every change to the ring is complete before the lock is released.
+        self.ring
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Logs `subject` in: a new session with its first token pair.
+    ///
+    /// # Errors
+    /// [`AuthError::StoreUnavailable`]; [`AuthError::Encode`] when `claims` do not
+    /// serialize as a JSON object.
+    pub async fn login(&self, subject: &str, claims: T) -> Result<TokenPair, AuthError> {
+        self.login_with(subject, claims, LoginOptions::default())
+            .await
+    }
+
+    /// [`Authority::login`] with a client id, scopes and client metadata.
+    ///
+    /// # Errors
+    /// As [`Authority::login`].
+    pub async fn login_with(
+        &self,
+        subject: &str,
+        claims: T,
+        options: LoginOptions,
+    ) -> Result<TokenPair, AuthError> {
+        let now = self.now();
+        let session = Session {
+            client_id: options.client_id,
+            scope: options.scope,
+            metadata: options.metadata,
+            claims,
+        };
+        let session_json =
+            serde_json::to_string(&session).map_err(|e| AuthError::Encode(e.to_string()))?;
+        let family = FamilyId::random()?;
+        let expires_at = now.saturating_add(self.config.refresh_ttl);
+        let (refresh_token, record) =
+            self.new_record(&family, subject, now, expires_at, session_json)?;
+        let access = self.access_token(subject, &family, &session, now)?;
+        self.store.create_family(&record).await?;
+        Ok(self.pair(access, refresh_token, &record, family, now))
+    }
+
+    fn new_record(
+        &self,
+        family: &FamilyId,
+        subject: &str,
+        now: NumericDate,
+        expires_at: NumericDate,
+        session: String,
+    ) -> Result<(RefreshToken, RefreshRecord), AuthError> {
+        let (token, id, secret_hash) = RefreshToken::generate()?;
+        let idle = now.saturating_add(self.config.refresh_idle);
+        Ok((
+            token,
+            RefreshRecord {
+                id,
+                secret_hash,
+                family: family.clone(),
+                subject: subject.to_owned(),
+                issued_at: now,
+                idle_expires_at: idle.min(expires_at),
+                expires_at,
+                consumed_at: None,
+                session,
+            },
+        ))
+    }
+
+    fn pair(
+        &self,
+        (access_token, access_expires_at): (String, NumericDate),
+        refresh_token: RefreshToken,
+        record: &RefreshRecord,
+        session: FamilyId,
+        now: NumericDate,
+    ) -> TokenPair {
+        TokenPair {
+            access_token,
+            access_expires_at,
+            refresh_token,
+            refresh_expires_at: record.idle_expires_at,
+            session,
+            issued_at: now,
+        }
+    }
+
+    /// A new access token for the session.
+    fn access_token(
+        &self,
+        subject: &str,
+        family: &FamilyId,
+        session: &Session<T>,
+        now: NumericDate,
+    ) -> Result<(String, NumericDate), AuthError> {
+        let exp = now.saturating_add(self.config.access_ttl);
+        let audience = match self.config.audience.as_slice() {
+            [one] => jws::Audience::from(one.as_str()),
+            many => jws::Audience::from(many.to_vec()),
+        };
+        let claims = Claims::new(AccessClaims {
+            client_id: session.client_id.clone(),
+            scope: session.scope.clone(),
+            sid: family.as_str().to_owned(),
+            custom: &session.claims,
+        })
+        .with_issuer(self.config.issuer.clone())
+        .with_subject(subject)
+        .with_audience(audience)
+        .with_issued_at(now)
+        .with_expiry(exp)
+        .with_jwt_id(random_id()?);
+        let header = Header::default().with_typ("at+jwt");
+        let signed = {
+            let ring = self.ring();
+            jws::sign_with_header(ring.active()?, header, &claims)
+                .map_err(|e| AuthError::Encode(e.to_string()))?
+        };
+        let token = match &self.config.encrypt_to {
+            None => signed,
+            Some((key, enc)) => jwe::encrypt(
+                key,
+                enc.clone(),
+                signed.as_bytes(),
+                &EncryptOptions::new().with_cty("JWT"),
+            )
+            .map_err(|e| AuthError::Key(format!("cannot encrypt the access token: {e}")))?,
+        };
+        Ok((token, exp))
+    }
+
+    fn deny(&self, family: &FamilyId, now: NumericDate) {
+        if let Some(list) = &self.config.deny_list {
+            list.deny(family.as_str(), now);
+        }
+    }
+
+    /// Looks a presented refresh token up and checks its secret in constant time.
+    async fn check(
+        &self,
+        token: &str,
+    ) -> Result<(crate::store::Found, zeroize::Zeroizing<[u8; 32]>), AuthError> {
+        let token = RefreshToken::parse(token)?;
+        let (id, secret) = token.parts()?;
+        let found = self
+            .store
+            .find(&id)
+            .await?
+            .ok_or(AuthError::InvalidRefreshToken)?;
+        if !found.record.secret_hash.matches(&secret) {
+            return Err(AuthError::InvalidRefreshToken);
+        }
+        Ok((found, secret))
+    }
+
+    /// Exchanges a refresh token for a new pair in the same session, consuming it.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidRefreshToken`] for a malformed or unknown token;
+    /// [`AuthError::RefreshTokenExpired`]; [`AuthError::Revoked`] for a session that was
+    /// logged out; [`AuthError::RefreshTokenReused`] when the token had already been used:
+    /// the whole session is then revoked; [`AuthError::StoreUnavailable`].
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
+        let now = self.now();
+        let (found, _secret) = self.check(refresh_token).await?;
+        let record = found.record;
+        if found.family_revoked {
+            return Err(AuthError::Revoked);
+        }
+        if now >= record.expires_at || now >= record.idle_expires_at {
+            return Err(AuthError::RefreshTokenExpired);
+        }
+        let session: Session<T> = serde_json::from_str(&record.session)
+            .map_err(|e| AuthError::Encode(format!("stored session: {e}")))?;
+        let (next_token, next) = self.new_record(
+            &record.family,
+            &record.subject,
+            now,
+            record.expires_at,
+            record.session.clone(),
+        )?;
+        let access = self.access_token(&record.subject, &record.family, &session, now)?;
+        match self
+            .store
+            .rotate(&record.id, now, self.config.grace, &next)
+            .await?
+        {
+            Rotation::Rotated => Ok(self.pair(access, next_token, &next, record.family, now)),
+            Rotation::Reused => {
+                self.deny(&record.family, now);
+                Err(AuthError::RefreshTokenReused)
+            }
+            Rotation::Revoked => Err(AuthError::Revoked),
+            Rotation::NotFound => Err(AuthError::InvalidRefreshToken),
+        }
+    }
+
+    /// Logs out the session of this refresh token: the session is revoked (its refresh
+    /// tokens never work again) and, with a deny-list, its access tokens are refused.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidRefreshToken`]; [`AuthError::StoreUnavailable`].
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), AuthError> {
+        let now = self.now();
+        let (found, _secret) = self.check(refresh_token).await?;
+        self.store.revoke_family(&found.record.family, now).await?;
+        self.deny(&found.record.family, now);
+        Ok(())
+    }
+
+    /// Logs `subject` out everywhere: every session revoked. Returns the sessions revoked.
+    ///
+    /// # Errors
+    /// [`AuthError::StoreUnavailable`].
+    pub async fn logout_all(&self, subject: &str) -> Result<Vec<FamilyId>, AuthError> {
+        let now = self.now();
+        let revoked = self.store.revoke_subject(subject, now).await?;
+        for family in &revoked {
+            self.deny(family, now);
+        }
+        Ok(revoked)
+    }
+
+    /// Rotates the signing keys (see [`KeyRing::rotate`]) and stores the sealed ring.
+    ///
+    /// # Errors
+    /// [`AuthError::Key`]; [`AuthError::StoreUnavailable`].
+    pub async fn rotate_keys(&self) -> Result<(), AuthError> {
+        let now = self.now();
+        self.change_ring(|ring| ring.rotate(now, self.config.access_ttl))
+            .await
+    }
+
+    /// Revokes a compromised signing key (see [`KeyRing::revoke`]) and stores the ring.
+    ///
+    /// # Errors
+    /// [`AuthError::Key`] for an unknown `kid`; [`AuthError::StoreUnavailable`].
+    pub async fn revoke_key(&self, kid: &str) -> Result<(), AuthError> {
+        let now = self.now();
+        self.change_ring(|ring| ring.revoke(kid, now)).await
+    }
+
+    async fn change_ring(
+        &self,
+        change: impl FnOnce(&mut KeyRing) -> Result<(), AuthError>,
+    ) -> Result<(), AuthError> {
+        let mut next = self.ring().clone();
+        change(&mut next)?;
+        // Stored first: a ring that is not durable is not used.
+        self.store
+            .save_key_ring(&next.seal(&self.config.kek)?)
+            .await?;
+        *self
+            .ring
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+        Ok(())
+    }
+
+    /// A copy of the key ring (states, public keys).
+    pub fn key_ring(&self) -> KeyRing {
+        self.ring().clone()
+    }
+
+    /// The public JWK Set for resource servers (`/.well-known/jwks.json`).
+    pub fn jwks(&self) -> JwkSet {
+        self.ring().jwks(self.now())
+    }
+
+    /// The `/.well-known/jwks.json` document.
+    ///
+    /// # Errors
+    /// [`AuthError::Encode`] (never in practice).
+    pub fn jwks_json(&self) -> Result<String, AuthError> {
+        serde_json::to_string(&self.jwks()).map_err(|e| AuthError::Encode(e.to_string()))
+    }
+}

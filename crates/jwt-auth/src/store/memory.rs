@@ -1,0 +1,163 @@
+//! A store in memory, for tests and single-process applications (nothing survives a
+//! restart).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use jws::NumericDate;
+
+use super::{Found, RefreshRecord, Rotation, Store, StoreError};
+use crate::token::{FamilyId, TokenId};
+
+#[derive(Debug)]
+struct Family {
+    subject: String,
+    expires_at: NumericDate,
+    revoked_at: Option<NumericDate>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    families: HashMap<FamilyId, Family>,
+    records: HashMap<TokenId, RefreshRecord>,
+    key_ring: Option<String>,
+}
+
+/// A [`Store`] in memory: one mutex makes every operation atomic.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.state
+            .lock()
+            .map_err(|_| StoreError("the in-memory store's lock is poisoned".into()))
+    }
+
+    /// The number of records held (for tests and metrics).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the lock is poisoned.
+    pub fn record_count(&self) -> Result<usize, StoreError> {
+        Ok(self.lock()?.records.len())
+    }
+}
+
+impl Store for MemoryStore {
+    async fn create_family(&self, first: &RefreshRecord) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if state.families.contains_key(&first.family) || state.records.contains_key(&first.id) {
+            return Err(StoreError("family or token id already exists".into()));
+        }
+        state.families.insert(
+            first.family.clone(),
+            Family {
+                subject: first.subject.clone(),
+                expires_at: first.expires_at,
+                revoked_at: None,
+            },
+        );
+        state.records.insert(first.id, first.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: &TokenId) -> Result<Option<Found>, StoreError> {
+        let state = self.lock()?;
+        Ok(state.records.get(id).map(|record| Found {
+            record: record.clone(),
+            family_revoked: state
+                .families
+                .get(&record.family)
+                .is_none_or(|f| f.revoked_at.is_some()),
+        }))
+    }
+
+    async fn rotate(
+        &self,
+        id: &TokenId,
+        now: NumericDate,
+        grace: u64,
+        next: &RefreshRecord,
+    ) -> Result<Rotation, StoreError> {
+        let mut state = self.lock()?;
+        let state = &mut *state;
+        if state.records.contains_key(&next.id) {
+            return Err(StoreError("the next token id already exists".into()));
+        }
+        let Some(record) = state.records.get_mut(id) else {
+            return Ok(Rotation::NotFound);
+        };
+        let Some(family) = state.families.get_mut(&record.family) else {
+            return Ok(Rotation::Revoked);
+        };
+        if family.revoked_at.is_some() {
+            return Ok(Rotation::Revoked);
+        }
+        if next.family != record.family {
+            return Err(StoreError("the next record does not fit the family".into()));
+        }
+        match record.consumed_at {
+            None => record.consumed_at = Some(now),
+            Some(at) if now.secs_since(at) < grace => {}
+            Some(_) => {
+                family.revoked_at = Some(now);
+                return Ok(Rotation::Reused);
+            }
+        }
+        state.records.insert(next.id, next.clone());
+        Ok(Rotation::Rotated)
+    }
+
+    async fn revoke_family(&self, family: &FamilyId, now: NumericDate) -> Result<bool, StoreError> {
+        let mut state = self.lock()?;
+        Ok(match state.families.get_mut(family) {
+            Some(f) if f.revoked_at.is_none() => {
+                f.revoked_at = Some(now);
+                true
+            }
+            _ => false,
+        })
+    }
+
+    async fn revoke_subject(
+        &self,
+        subject: &str,
+        now: NumericDate,
+    ) -> Result<Vec<FamilyId>, StoreError> {
+        let mut state = self.lock()?;
+        let mut revoked = Vec::new();
+        for (id, f) in &mut state.families {
+            if f.subject == subject && f.revoked_at.is_none() {
+                f.revoked_at = Some(now);
+                revoked.push(id.clone());
+            }
+        }
+        revoked.sort();
+        Ok(revoked)
+    }
+
+    async fn save_key_ring(&self, document: &str) -> Result<(), StoreError> {
+        self.lock()?.key_ring = Some(document.to_owned());
+        Ok(())
+    }
+
+    async fn load_key_ring(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.lock()?.key_ring.clone())
+    }
+
+    async fn purge(&self, now: NumericDate) -> Result<u64, StoreError> {
+        let mut state = self.lock()?;
+        let before = state.records.len();
+        state.records.retain(|_, r| r.expires_at > now);
+        state.families.retain(|_, f| f.expires_at > now);
+        Ok((before - state.records.len()) as u64)
+    }
+}

@@ -1,0 +1,150 @@
+//! Where refresh tokens and the key ring live: the [`Store`] trait and its semantics, an
+//! in-memory store and (feature `sqlite`) a SQLite store.
+//!
+//! # Semantics every store follows
+//!
+//! A store keeps **families** (one per login: the session) and **refresh records** (one per
+//! refresh token ever issued). A record never holds a token's secret, only its
+//! [`SecretHash`]. The operations are atomic: no reader ever sees a half-done one, and a
+//! crash leaves either all of an operation or none of it.
+//!
+//! - [`Store::create_family`] inserts a family and its first record.
+//! - [`Store::find`] returns a record by id, with whether its family is revoked. It changes
+//!   nothing.
+//! - [`Store::rotate`] is the heart of reuse detection, in one step: if the family is
+//!   revoked it returns [`Rotation::Revoked`]; if the record is unconsumed it marks it
+//!   consumed at `now`, inserts `next` (same family) and returns [`Rotation::Rotated`]; if
+//!   it was consumed less than `grace` seconds before `now` it inserts `next` all the same
+//!   (a benign race of two tabs) and returns [`Rotation::Rotated`]; if it was consumed
+//!   earlier it **revokes the family** and returns [`Rotation::Reused`]. Of many concurrent
+//!   rotations of one record (grace 0), exactly one returns `Rotated`.
+//! - [`Store::revoke_family`] and [`Store::revoke_subject`] mark families revoked (never
+//!   un-revoked); records of a revoked family never rotate again.
+//! - [`Store::save_key_ring`] / [`Store::load_key_ring`] keep one opaque document (the
+//!   sealed key ring: private keys encrypted by the application's key-encryption key).
+//! - [`Store::purge`] deletes what can no longer matter: records and families whose
+//!   absolute expiry has passed.
+//!
+//! A PostgreSQL or Redis store follows the same rules and passes the same conformance
+//! tests (`tests/store_conformance.rs` is generic over the store).
+
+use std::fmt;
+use std::future::Future;
+
+use jws::NumericDate;
+
+use crate::token::{FamilyId, SecretHash, TokenId};
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// One refresh token, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRecord {
+    /// The token's public lookup id.
+    pub id: TokenId,
+    /// SHA-256 of the token's secret.
+    pub secret_hash: SecretHash,
+    /// The family (login session) it belongs to.
+    pub family: FamilyId,
+    /// The user (`sub`).
+    pub subject: String,
+    /// When it was issued.
+    pub issued_at: NumericDate,
+    /// When it stops being usable for lack of use (idle expiry).
+    pub idle_expires_at: NumericDate,
+    /// When its family stops being usable whatever happens (absolute expiry).
+    pub expires_at: NumericDate,
+    /// When it was consumed by a rotation, if it was.
+    pub consumed_at: Option<NumericDate>,
+    /// What the next access tokens of the session carry (client id, scope, the
+    /// application's claims) and client metadata, as JSON.
+    pub session: String,
+}
+
+/// A record and the state of its family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The record.
+    pub record: RefreshRecord,
+    /// Whether its family is revoked.
+    pub family_revoked: bool,
+}
+
+/// What [`Store::rotate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The record was consumed (or within grace) and the next one stored.
+    Rotated,
+    /// The record had been consumed before: the family is now revoked.
+    Reused,
+    /// The family was already revoked; nothing changed.
+    Revoked,
+    /// No record has this id; nothing changed.
+    NotFound,
+}
+
+/// A store failure: the database is unreachable, full, corrupt, or closed. The message is
+/// for logs; it never holds a token's secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store unavailable: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Persistence of refresh tokens and of the key ring. See the [module documentation](self)
+/// for the exact semantics an implementation must follow.
+pub trait Store: Send + Sync + 'static {
+    /// Inserts a new family and its first record, atomically.
+    fn create_family(
+        &self,
+        first: &RefreshRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The record with this id, if any, and whether its family is revoked.
+    fn find(&self, id: &TokenId) -> impl Future<Output = Result<Option<Found>, StoreError>> + Send;
+
+    /// Consumes `id` and stores `next`, or detects reuse, atomically (see the module
+    /// documentation).
+    fn rotate(
+        &self,
+        id: &TokenId,
+        now: NumericDate,
+        grace: u64,
+        next: &RefreshRecord,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send;
+
+    /// Revokes a family; `true` when it existed and was not yet revoked.
+    fn revoke_family(
+        &self,
+        family: &FamilyId,
+        now: NumericDate,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Revokes every family of a user; returns the families newly revoked.
+    fn revoke_subject(
+        &self,
+        subject: &str,
+        now: NumericDate,
+    ) -> impl Future<Output = Result<Vec<FamilyId>, StoreError>> + Send;
+
+    /// Replaces the stored key ring document.
+    fn save_key_ring(&self, document: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The stored key ring document, if any.
+    fn load_key_ring(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Deletes records and families whose absolute expiry is at or before `now`; returns
+    /// how many records went.
+    fn purge(&self, now: NumericDate) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
