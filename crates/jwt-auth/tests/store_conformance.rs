@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use jwt_auth::jws::NumericDate;
+use jws::NumericDate;
 use jwt_auth::store::{RefreshRecord, Rotation, Store};
 use jwt_auth::{FamilyId, SecretHash, TokenId};
 

@@ -148,3 +148,56 @@ pub trait Store: Send + Sync + 'static {
     /// how many records went.
     fn purge(&self, now: NumericDate) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
+
+/// A shared store is a store: an `Arc<S>` serves an [`Authority`](crate::Authority) while
+/// other parts of the application (a purge task, an admin endpoint) use the same `S`.
+impl<S: Store> Store for std::sync::Arc<S> {
+    fn create_family(
+        &self,
+        first: &RefreshRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        S::create_family(self, first)
+    }
+
+    fn find(&self, id: &TokenId) -> impl Future<Output = Result<Option<Found>, StoreError>> + Send {
+        S::find(self, id)
+    }
+
+    fn rotate(
+        &self,
+        id: &TokenId,
+        now: NumericDate,
+        grace: u64,
+        next: &RefreshRecord,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send {
+        S::rotate(self, id, now, grace, next)
+    }
+
+    fn revoke_family(
+        &self,
+        family: &FamilyId,
+        now: NumericDate,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        S::revoke_family(self, family, now)
+    }
+
+    fn revoke_subject(
+        &self,
+        subject: &str,
+        now: NumericDate,
+    ) -> impl Future<Output = Result<Vec<FamilyId>, StoreError>> + Send {
+        S::revoke_subject(self, subject, now)
+    }
+
+    fn save_key_ring(&self, document: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        S::save_key_ring(self, document)
+    }
+
+    fn load_key_ring(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send {
+        S::load_key_ring(self)
+    }
+
+    fn purge(&self, now: NumericDate) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        S::purge(self, now)
+    }
+}

@@ -1,0 +1,755 @@
+//! The scheme end to end: logins, access tokens, rotation, reuse, expiry, logout, the
+//! deny-list, keys in every state, JWKS, cookies, errors.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::sync::Arc;
+
+use jws::{Algorithm, NumericDate};
+use jwt_auth::store::{Found, RefreshRecord, Rotation, Store, StoreError};
+use jwt_auth::{
+    AccessClaims, AuthError, Authenticator, Authority, AuthorityConfig, DenyList, KeyEncryptionKey,
+    KeyState, LoginOptions, ManualClock, MemoryStore, TokenId,
+};
+use serde::{Deserialize, Serialize};
+
+const T0: u64 = 1_800_000_000;
+const ISS: &str = "https://auth.example";
+const AUD: &str = "https://api.example";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct App {
+    role: String,
+    tenant: u32,
+}
+
+fn app() -> App {
+    App {
+        role: "admin".into(),
+        tenant: 7,
+    }
+}
+
+fn kek() -> KeyEncryptionKey {
+    KeyEncryptionKey::a256kw(&[7u8; 32]).unwrap()
+}
+
+struct Fixture<S: Store> {
+    clock: ManualClock,
+    deny: Arc<DenyList>,
+    authority: Authority<S, App>,
+}
+
+async fn fixture_with<S: Store>(
+    store: S,
+    config: impl FnOnce(AuthorityConfig) -> AuthorityConfig,
+) -> Fixture<S> {
+    let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
+    let deny = Arc::new(DenyList::new(1000, 1800));
+    let config = config(
+        AuthorityConfig::new(ISS, AUD, kek())
+            .with_clock(Arc::new(clock.clone()))
+            .with_deny_list(Arc::clone(&deny)),
+    );
+    let authority = Authority::open(config, store).await.unwrap();
+    Fixture {
+        clock,
+        deny,
+        authority,
+    }
+}
+
+async fn fixture() -> Fixture<MemoryStore> {
+    fixture_with(MemoryStore::new(), |c| c).await
+}
+
+impl<S: Store> Fixture<S> {
+    fn authenticator(&self) -> Authenticator {
+        Authenticator::new(&self.authority.jwks(), ISS, AUD)
+            .unwrap()
+            .with_clock(Arc::new(self.clock.clone()))
+            .with_deny_list(Arc::clone(&self.deny))
+    }
+}
+
+fn header_of(token: &str) -> serde_json::Value {
+    let seg = token.split('.').next().unwrap();
+    serde_json::from_slice(&jws::base64url::decode(seg).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn access_tokens_follow_rfc_9068_and_verify_without_lookup() {
+    let f = fixture().await;
+    let pair = f
+        .authority
+        .login_with(
+            "ann",
+            app(),
+            LoginOptions {
+                client_id: Some("web".into()),
+                scope: Some("read write".into()),
+                metadata: Some(serde_json::json!({"ua": "test"})),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pair.expires_in(), 1800);
+    assert_eq!(pair.refresh_max_age(), 14 * 86_400);
+    let header = header_of(&pair.access_token);
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(header["alg"], "EdDSA");
+    assert_eq!(
+        header["kid"].as_str(),
+        f.authority.key_ring().active().unwrap().kid()
+    );
+    let verified = f
+        .authenticator()
+        .authenticate::<App>(&format!("Bearer {}", pair.access_token))
+        .unwrap();
+    let claims = verified.claims();
+    assert_eq!(claims.iss.as_deref(), Some(ISS));
+    assert_eq!(claims.sub.as_deref(), Some("ann"));
+    assert!(claims.aud.as_ref().unwrap().contains(AUD));
+    assert_eq!(claims.iat, Some(NumericDate::from_secs(T0).unwrap()));
+    assert_eq!(claims.exp, Some(NumericDate::from_secs(T0 + 1800).unwrap()));
+    assert_eq!(claims.jti.as_ref().unwrap().len(), 22);
+    let access: &AccessClaims<App> = &claims.custom;
+    assert_eq!(access.client_id.as_deref(), Some("web"));
+    assert_eq!(access.scope.as_deref(), Some("read write"));
+    assert_eq!(access.sid, pair.session.as_str());
+    assert_eq!(access.custom, app());
+    // Metadata stays on the server.
+    assert!(!pair.access_token.contains("ua"));
+    // Another login: another session and jti.
+    let other = f.authority.login("ann", app()).await.unwrap();
+    assert_ne!(other.session, pair.session);
+}
+
+#[tokio::test]
+async fn access_tokens_expire_and_say_so_without_leaking() {
+    let f = fixture().await;
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    let auth = f.authenticator();
+    f.clock.advance(1800 + 59);
+    assert!(
+        auth.authenticate::<App>(&pair.access_token).is_ok(),
+        "60 s of leeway"
+    );
+    f.clock.advance(2);
+    let err = auth.authenticate::<App>(&pair.access_token).unwrap_err();
+    assert!(matches!(err, AuthError::Expired), "{err}");
+    assert_eq!(err.status(), 401);
+    assert_eq!(
+        err.www_authenticate("api"),
+        r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#
+    );
+    // Invalid tokens of every kind say the same thing.
+    let mut forged = pair.access_token;
+    forged.pop();
+    forged.push('A');
+    for bad in [
+        "",
+        "Bearer ",
+        "garbage",
+        forged.as_str(),
+        "Basic YWxhZGRpbjpvcGVu",
+    ] {
+        let err = auth.authenticate::<App>(bad).unwrap_err();
+        let challenge = err.www_authenticate("api");
+        assert!(
+            challenge == r#"Bearer realm="api""#
+                || challenge
+                    == r#"Bearer realm="api", error="invalid_token", error_description="The access token is invalid""#,
+            "{bad:?}: {challenge}"
+        );
+    }
+    assert!(matches!(
+        auth.authenticate::<App>(""),
+        Err(AuthError::MissingToken)
+    ));
+}
+
+#[tokio::test]
+async fn tokens_of_another_issuer_audience_or_type_are_refused() {
+    let f = fixture().await;
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    let jwks = f.authority.jwks();
+    let clock = Arc::new(f.clock.clone());
+    for (iss, aud) in [
+        ("https://evil.example", AUD),
+        (ISS, "https://other.example"),
+    ] {
+        let auth = Authenticator::new(&jwks, iss, aud)
+            .unwrap()
+            .with_clock(clock.clone());
+        assert!(matches!(
+            auth.authenticate::<App>(&pair.access_token),
+            Err(AuthError::InvalidToken(_))
+        ));
+    }
+    // A plain JWT signed by the same key is not an access token (typ).
+    let key = f.authority.key_ring();
+    let key = key.active().unwrap();
+    let claims = jws::Claims::new(AccessClaims {
+        client_id: None,
+        scope: None,
+        sid: "s".into(),
+        custom: app(),
+    })
+    .with_issuer(ISS)
+    .with_subject("ann")
+    .with_audience(AUD)
+    .with_jwt_id("j")
+    .with_lifetime(NumericDate::from_secs(T0).unwrap(), 600);
+    let plain = jws::sign(key, &claims).unwrap();
+    let err = f.authenticator().authenticate::<App>(&plain).unwrap_err();
+    assert!(
+        matches!(err, AuthError::InvalidToken(ref why) if why.contains("typ")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let f = fixture().await;
+    let auth = f.authenticator();
+    let first = f.authority.login("ann", app()).await.unwrap();
+    f.clock.advance(600);
+    let second = f
+        .authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap();
+    assert_eq!(second.session, first.session, "same session");
+    assert_ne!(second.refresh_token.expose(), first.refresh_token.expose());
+    let claims = auth.authenticate::<App>(&second.access_token).unwrap();
+    assert_eq!(claims.claims().custom.custom, app(), "claims carried over");
+    assert_eq!(
+        claims.claims().iat,
+        Some(NumericDate::from_secs(T0 + 600).unwrap())
+    );
+    let third = f
+        .authority
+        .refresh(second.refresh_token.expose())
+        .await
+        .unwrap();
+
+    // The first token, stolen and replayed: reuse, the session dies.
+    let err = f
+        .authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::RefreshTokenReused), "{err}");
+    assert_eq!(err.status(), 401);
+    let err = f
+        .authority
+        .refresh(third.refresh_token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err}");
+    // With the deny-list, its access tokens stop at once too.
+    assert!(matches!(
+        auth.authenticate::<App>(&third.access_token),
+        Err(AuthError::SessionRevoked)
+    ));
+    // Other sessions live on.
+    let other = f.authority.login("ann", app()).await.unwrap();
+    assert!(
+        f.authority
+            .refresh(other.refresh_token.expose())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_grace_period_lets_two_tabs_refresh_at_once() {
+    let f = fixture_with(MemoryStore::new(), |c| c.with_grace_period(10)).await;
+    let first = f.authority.login("ann", app()).await.unwrap();
+    let a = f
+        .authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap();
+    f.clock.advance(5);
+    let b = f
+        .authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap();
+    assert_eq!(a.session, b.session);
+    f.clock.advance(10);
+    assert!(matches!(
+        f.authority.refresh(first.refresh_token.expose()).await,
+        Err(AuthError::RefreshTokenReused)
+    ));
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire_idle_and_absolute() {
+    let f = fixture_with(MemoryStore::new(), |c| {
+        c.with_refresh_ttl(10_000).with_refresh_idle(3_000)
+    })
+    .await;
+    // Idle: unused for 3000 s.
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    assert_eq!(pair.refresh_max_age(), 3_000);
+    f.clock.advance(3_000);
+    assert!(matches!(
+        f.authority.refresh(pair.refresh_token.expose()).await,
+        Err(AuthError::RefreshTokenExpired)
+    ));
+    // Used every 2500 s it lives on, but never past the absolute 10000 s.
+    let mut pair = f.authority.login("ann", app()).await.unwrap();
+    for _ in 0..3 {
+        f.clock.advance(2_500);
+        pair = f
+            .authority
+            .refresh(pair.refresh_token.expose())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        pair.refresh_max_age(),
+        2_500,
+        "capped by the absolute expiry"
+    );
+    f.clock.advance(2_500);
+    assert!(matches!(
+        f.authority.refresh(pair.refresh_token.expose()).await,
+        Err(AuthError::RefreshTokenExpired)
+    ));
+}
+
+#[tokio::test]
+async fn logout_and_logout_everywhere() {
+    let f = fixture().await;
+    let auth = f.authenticator();
+    let a1 = f.authority.login("ann", app()).await.unwrap();
+    let a2 = f.authority.login("ann", app()).await.unwrap();
+    let a3 = f.authority.login("ann", app()).await.unwrap();
+    let bob = f.authority.login("bob", app()).await.unwrap();
+
+    f.authority.logout(a1.refresh_token.expose()).await.unwrap();
+    assert!(matches!(
+        f.authority.refresh(a1.refresh_token.expose()).await,
+        Err(AuthError::Revoked)
+    ));
+    assert!(matches!(
+        auth.authenticate::<App>(&a1.access_token),
+        Err(AuthError::SessionRevoked)
+    ));
+    assert!(auth.authenticate::<App>(&a2.access_token).is_ok());
+
+    let revoked = f.authority.logout_all("ann").await.unwrap();
+    let mut expected = vec![a2.session.clone(), a3.session.clone()];
+    expected.sort();
+    assert_eq!(revoked, expected);
+    for p in [&a2, &a3] {
+        assert!(matches!(
+            f.authority.refresh(p.refresh_token.expose()).await,
+            Err(AuthError::Revoked)
+        ));
+        assert!(matches!(
+            auth.authenticate::<App>(&p.access_token),
+            Err(AuthError::SessionRevoked)
+        ));
+    }
+    assert!(auth.authenticate::<App>(&bob.access_token).is_ok());
+    assert!(
+        f.authority
+            .refresh(bob.refresh_token.expose())
+            .await
+            .is_ok()
+    );
+    // Without a deny-list, access tokens of a logged-out session live until exp.
+    let plain = Authenticator::new(&f.authority.jwks(), ISS, AUD)
+        .unwrap()
+        .with_clock(Arc::new(f.clock.clone()));
+    assert!(plain.authenticate::<App>(&a2.access_token).is_ok());
+    // The deny-list forgets a session once its access tokens have expired.
+    f.clock.advance(1800);
+    assert!(
+        !f.deny
+            .is_denied(a2.session.as_str(), jws::Clock::now(&f.clock))
+    );
+}
+
+#[tokio::test]
+async fn malformed_unknown_and_wrong_secret_refresh_tokens() {
+    let f = fixture().await;
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    let good = pair.refresh_token.expose().to_owned();
+    // A well-formed token whose id is unknown here.
+    let other = fixture().await;
+    let unknown = other
+        .authority
+        .login("ann", app())
+        .await
+        .unwrap()
+        .refresh_token
+        .expose()
+        .to_owned();
+    // The right id with another secret: refused, and the session is not touched.
+    let (id_part, secret) = good[4..].split_once('.').unwrap();
+    let mut wrong = secret.as_bytes().to_vec();
+    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
+    let wrong_secret = format!("rt1.{id_part}.{}", String::from_utf8(wrong).unwrap());
+    for bad in [
+        String::new(),
+        "rt1.".into(),
+        good[..good.len() - 1].to_owned(),
+        format!("{good}x"),
+        good.replace('.', "!"),
+        format!("{}*", &good[..good.len() - 1]),
+        unknown,
+        wrong_secret,
+    ] {
+        let err = f.authority.refresh(&bad).await.unwrap_err();
+        assert!(
+            matches!(err, AuthError::InvalidRefreshToken),
+            "{bad:?}: {err}"
+        );
+        assert!(matches!(
+            f.authority.logout(&bad).await,
+            Err(AuthError::InvalidRefreshToken)
+        ));
+    }
+    // None of that consumed or revoked anything.
+    assert!(f.authority.refresh(&good).await.is_ok());
+    assert_eq!(jwt_auth::REFRESH_TOKEN_LEN, good.len());
+    assert!(!format!("{:?}", pair.refresh_token).contains(&good[10..]));
+}
+
+#[tokio::test]
+async fn key_rotation_and_revocation() {
+    let f = fixture().await;
+    let ring = f.authority.key_ring();
+    let states = ring.states();
+    assert_eq!(states.len(), 2);
+    assert_eq!(states[0].1, KeyState::Active);
+    assert_eq!(states[1].1, KeyState::Next);
+    let (k1, k2) = (states[0].0.clone(), states[1].0.clone());
+    // JWKS: public keys of active and next, with kid, alg, use.
+    let jwks: serde_json::Value = serde_json::from_str(&f.authority.jwks_json().unwrap()).unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    for k in keys {
+        assert!(k.get("d").is_none(), "public parts only: {k}");
+        assert_eq!(k["alg"], "EdDSA");
+        assert_eq!(k["use"], "sig");
+    }
+    let old = f.authority.login("ann", app()).await.unwrap();
+
+    // rotate: k1 retiring, k2 active, k3 next.
+    f.authority.rotate_keys().await.unwrap();
+    let states = f.authority.key_ring().states();
+    assert_eq!(
+        states[0],
+        (
+            k1.clone(),
+            KeyState::Retiring {
+                until: NumericDate::from_secs(T0 + 1800).unwrap()
+            }
+        )
+    );
+    assert_eq!(states[1], (k2.clone(), KeyState::Active));
+    assert_eq!(states[2].1, KeyState::Next);
+    let k3 = states[2].0.clone();
+    let new = f.authority.login("ann", app()).await.unwrap();
+    assert_eq!(header_of(&new.access_token)["kid"], k2.as_str());
+    // Resource servers with the new JWKS accept both.
+    let auth = f.authenticator();
+    assert!(
+        auth.authenticate::<App>(&old.access_token).is_ok(),
+        "retiring still verifies"
+    );
+    assert!(auth.authenticate::<App>(&new.access_token).is_ok());
+    assert_eq!(f.authority.jwks().keys().len(), 3);
+
+    // Once every token of k1 has expired, the next rotation drops it.
+    f.clock.advance(1800);
+    f.authority.rotate_keys().await.unwrap();
+    let kids: Vec<String> = f
+        .authority
+        .key_ring()
+        .states()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!kids.contains(&k1), "{kids:?}");
+    assert_eq!(
+        f.authority.key_ring().state(&k2),
+        Some(KeyState::Retiring {
+            until: NumericDate::from_secs(T0 + 3600).unwrap()
+        })
+    );
+    assert_eq!(f.authority.key_ring().state(&k3), Some(KeyState::Active));
+
+    // revoke the active key (compromised): the next key takes over at once, and tokens the
+    // revoked key signed are refused by resource servers with the new JWKS.
+    let before = f.authority.login("ann", app()).await.unwrap();
+    assert_eq!(header_of(&before.access_token)["kid"], k3.as_str());
+    f.authority.revoke_key(&k3).await.unwrap();
+    assert!(matches!(
+        f.authority.key_ring().state(&k3),
+        Some(KeyState::Revoked { .. })
+    ));
+    let jwks = f.authority.jwks();
+    assert!(jwks.get(&k3).is_none(), "a revoked key is not published");
+    let auth = f.authenticator();
+    assert!(matches!(
+        auth.authenticate::<App>(&before.access_token),
+        Err(AuthError::InvalidToken(_))
+    ));
+    let after = f.authority.login("ann", app()).await.unwrap();
+    assert_ne!(header_of(&after.access_token)["kid"], k3.as_str());
+    assert!(auth.authenticate::<App>(&after.access_token).is_ok());
+    // Revoking a retiring key, and an unknown kid.
+    f.authority.revoke_key(&k2).await.unwrap();
+    assert!(
+        f.authenticator()
+            .authenticate::<App>(&new.access_token)
+            .is_err()
+    );
+    assert!(matches!(
+        f.authority.revoke_key("nope").await,
+        Err(AuthError::Key(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_key_ring_is_sealed_at_rest_and_reloads() {
+    let store = Arc::new(MemoryStore::new());
+    let f = fixture_with(Arc::clone(&store), |c| c).await;
+    f.authority.rotate_keys().await.unwrap();
+    let states = f.authority.key_ring().states();
+    let doc = store.load_key_ring().await.unwrap().unwrap();
+    // No private key material in the clear.
+    let private = f
+        .authority
+        .key_ring()
+        .active()
+        .unwrap()
+        .to_jwk()
+        .to_private_json()
+        .unwrap();
+    let d: serde_json::Value = serde_json::from_str(&private).unwrap();
+    assert!(!doc.contains(d["d"].as_str().unwrap()));
+    assert!(!doc.contains("\"d\""));
+    // Reopened with the same KEK: the same keys and states.
+    let again: Authority<_, App> = Authority::open(
+        AuthorityConfig::new(ISS, AUD, kek()).with_clock(Arc::new(f.clock.clone())),
+        Arc::clone(&store),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.key_ring().states(), states);
+    let pair = again.login("ann", app()).await.unwrap();
+    assert!(
+        f.authenticator()
+            .authenticate::<App>(&pair.access_token)
+            .is_ok()
+    );
+    // With another KEK: refused.
+    let wrong = KeyEncryptionKey::a256kw(&[8u8; 32]).unwrap();
+    let err = Authority::<_, App>::open(AuthorityConfig::new(ISS, AUD, wrong), store)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Key(_)), "{err}");
+}
+
+#[tokio::test]
+async fn other_algorithms_and_nested_access_tokens() {
+    for alg in [Algorithm::ES256, Algorithm::PS256, Algorithm::HS256] {
+        let f = fixture_with(MemoryStore::new(), |c| c.with_algorithm(alg.clone())).await;
+        let pair = f.authority.login("ann", app()).await.unwrap();
+        assert_eq!(header_of(&pair.access_token)["alg"], alg.as_str());
+        if alg == Algorithm::HS256 {
+            // A shared secret is not published: resource servers need it some other way.
+            continue;
+        }
+        assert!(
+            f.authenticator()
+                .authenticate::<App>(&pair.access_token)
+                .is_ok(),
+            "{alg}"
+        );
+    }
+    // Nested: signed, then encrypted to the resource server's key.
+    let rs_key = jwe::DecryptionKey::generate(
+        Algorithm::ECDH_ES_A256KW,
+        &jwe::KeySpec::new().with_curve("X25519"),
+    )
+    .unwrap();
+    let f = fixture_with(MemoryStore::new(), |c| {
+        c.with_encryption(rs_key.encryption_key(), jwe::EncryptionAlgorithm::A256GCM)
+    })
+    .await;
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    assert_eq!(pair.access_token.split('.').count(), 5, "a JWE");
+    assert!(
+        f.authenticator()
+            .authenticate::<App>(&pair.access_token)
+            .is_err(),
+        "no decrypter"
+    );
+    let auth = f.authenticator().with_decrypter(
+        jwe::Decrypter::new(rs_key)
+            .with_encryption_algorithms(&[jwe::EncryptionAlgorithm::A256GCM]),
+    );
+    let verified = auth.authenticate::<App>(&pair.access_token).unwrap();
+    assert_eq!(verified.claims().sub.as_deref(), Some("ann"));
+}
+
+#[tokio::test]
+async fn cookies() {
+    let f = fixture().await;
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    let set = jwt_auth::cookie::refresh_cookie(&pair.refresh_token, pair.refresh_max_age());
+    assert_eq!(
+        set,
+        format!(
+            "__Host-refresh={}; Path=/; Max-Age=1209600; HttpOnly; Secure; SameSite=Strict",
+            pair.refresh_token.expose()
+        )
+    );
+    assert!(!set.contains("Domain"));
+    assert_eq!(
+        jwt_auth::cookie::clear_refresh_cookie(),
+        "__Host-refresh=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+    );
+    let header = format!(
+        "theme=dark; __Host-refresh={}; other=1",
+        pair.refresh_token.expose()
+    );
+    let read = jwt_auth::cookie::read_refresh_cookie(&header).unwrap();
+    assert_eq!(read.expose(), pair.refresh_token.expose());
+    assert!(f.authority.refresh(read.expose()).await.is_ok());
+    assert!(jwt_auth::cookie::read_refresh_cookie("__Host-refresh=garbage").is_none());
+    assert!(jwt_auth::cookie::read_refresh_cookie("refresh=x; a=b").is_none());
+    let lax = jwt_auth::cookie::CookieOptions::new()
+        .with_name("__Host-rt")
+        .with_same_site(jwt_auth::cookie::SameSite::Lax);
+    assert!(
+        lax.set_cookie(&pair.refresh_token, 60)
+            .ends_with("Max-Age=60; HttpOnly; Secure; SameSite=Lax")
+    );
+    assert!(
+        lax.set_cookie(&pair.refresh_token, 60)
+            .starts_with("__Host-rt=")
+    );
+    assert_eq!(
+        jwt_auth::cookie::CookieOptions::new()
+            .with_name("bad name;")
+            .name(),
+        "__Host-refresh"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_of_one_token_have_one_winner() {
+    let f = Arc::new(fixture().await);
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    let token = pair.refresh_token.expose().to_owned();
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let f = Arc::clone(&f);
+            let token = token.clone();
+            tokio::spawn(async move { f.authority.refresh(&token).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    let mut reused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(p) => winners.push(p),
+            Err(AuthError::RefreshTokenReused) => reused += 1,
+            Err(AuthError::Revoked) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    assert!(reused >= 1);
+    assert!(matches!(
+        f.authority.refresh(winners[0].refresh_token.expose()).await,
+        Err(AuthError::Revoked)
+    ));
+}
+
+/// A store whose database is down.
+struct DownStore;
+
+fn down() -> StoreError {
+    StoreError("connection refused".into())
+}
+
+impl Store for DownStore {
+    async fn create_family(&self, _: &RefreshRecord) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn find(&self, _: &TokenId) -> Result<Option<Found>, StoreError> {
+        Err(down())
+    }
+    async fn rotate(
+        &self,
+        _: &TokenId,
+        _: NumericDate,
+        _: u64,
+        _: &RefreshRecord,
+    ) -> Result<Rotation, StoreError> {
+        Err(down())
+    }
+    async fn revoke_family(
+        &self,
+        _: &jwt_auth::FamilyId,
+        _: NumericDate,
+    ) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn revoke_subject(
+        &self,
+        _: &str,
+        _: NumericDate,
+    ) -> Result<Vec<jwt_auth::FamilyId>, StoreError> {
+        Err(down())
+    }
+    async fn save_key_ring(&self, _: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn load_key_ring(&self) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    async fn purge(&self, _: NumericDate) -> Result<u64, StoreError> {
+        Err(down())
+    }
+}
+
+#[tokio::test]
+async fn a_store_outage_is_its_own_error() {
+    let f = fixture_with(DownStore, |c| c).await;
+    let err = f.authority.login("ann", app()).await.unwrap_err();
+    assert!(matches!(err, AuthError::StoreUnavailable(_)));
+    assert_eq!(err.status(), 503);
+    assert_eq!(err.www_authenticate("api"), r#"Bearer realm="api""#);
+    let elsewhere = fixture().await;
+    let token = elsewhere
+        .authority
+        .login("ann", app())
+        .await
+        .unwrap()
+        .refresh_token;
+    assert!(matches!(
+        f.authority.refresh(token.expose()).await,
+        Err(AuthError::StoreUnavailable(_))
+    ));
+    assert!(matches!(
+        f.authority.logout_all("ann").await,
+        Err(AuthError::StoreUnavailable(_))
+    ));
+}
