@@ -103,7 +103,7 @@ async fn main() -> Result<(), AuthError> {
     }
     match authority.refresh(rotated.refresh_token.expose()).await {
         Err(e @ AuthError::Revoked) => {
-            println!("   ...so even the latest refresh token fails: {e}")
+            println!("   ...so even the latest refresh token fails: {e}");
         }
         other => return Err(unexpected(&format!("refresh gave {other:?}"))),
     }
