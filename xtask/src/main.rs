@@ -142,6 +142,16 @@ pub(crate) fn ci_in(root: &Path) -> Result {
     step("test (cargo test --workspace)", || {
         run(cargo().args(["test", "--workspace"]))
     })?;
+    // The READMEs' quick-start programs: they stop with an error when the library does not
+    // behave as they describe.
+    for (package, example) in [("jwt-claims", "claims"), ("jwt-auth", "flow")] {
+        let path = root.join(format!("crates/{package}/examples/{example}.rs"));
+        if path.exists() {
+            step(&format!("example {package}/{example}"), || {
+                run(cargo().args(["run", "--quiet", "-p", package, "--example", example]))
+            })?;
+        }
+    }
     step("doc", || {
         run(cargo()
             .args(["doc", "--workspace", "--no-deps"])
