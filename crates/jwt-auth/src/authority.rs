@@ -493,6 +493,15 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         Ok(revoked)
     }
 
+    /// Deletes the records and sessions whose absolute expiry has passed (run it from a
+    /// periodic task); returns how many records went.
+    ///
+    /// # Errors
+    /// [`AuthError::StoreUnavailable`].
+    pub async fn purge_expired(&self) -> Result<u64, AuthError> {
+        Ok(self.store.purge(self.now()).await?)
+    }
+
     /// Rotates the signing keys (see [`KeyRing::rotate`]) and stores the sealed ring.
     ///
     /// # Errors

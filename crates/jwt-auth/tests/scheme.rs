@@ -510,6 +510,33 @@ async fn key_rotation_and_revocation() {
     let after = f.authority.login("ann", app()).await.unwrap();
     assert_ne!(header_of(&after.access_token)["kid"], k3.as_str());
     assert!(auth.authenticate::<App>(&after.access_token).is_ok());
+    // Revoking the next key: it is never published again, a new next takes its place.
+    let next = f
+        .authority
+        .key_ring()
+        .states()
+        .into_iter()
+        .find(|(_, s)| *s == KeyState::Next)
+        .unwrap()
+        .0;
+    f.authority.revoke_key(&next).await.unwrap();
+    assert!(matches!(
+        f.authority.key_ring().state(&next),
+        Some(KeyState::Revoked { .. })
+    ));
+    assert!(f.authority.jwks().get(&next).is_none());
+    let states = f.authority.key_ring().states();
+    assert_eq!(
+        states.iter().filter(|(_, s)| *s == KeyState::Next).count(),
+        1
+    );
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(_, s)| *s == KeyState::Active)
+            .count(),
+        1
+    );
     // Revoking a retiring key, and an unknown kid.
     f.authority.revoke_key(&k2).await.unwrap();
     assert!(
