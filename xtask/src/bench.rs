@@ -40,6 +40,38 @@ const ROWS: [&str; 8] = [
     "RS256 verify",
 ];
 
+/// The `jwt-auth` benchmarks: (criterion group, function), in row order.
+const AUTH_ROWS: [(&str, &str); 4] = [
+    ("access_token", "issue (login, EdDSA, memory store)"),
+    ("access_token", "verify (authenticate, EdDSA)"),
+    ("sqlite_rotation", "1 client(s), file, WAL"),
+    ("sqlite_rotation", "8 client(s), file, WAL"),
+];
+
+/// A Markdown table of the `jwt-auth` benchmarks: time per operation and operations per
+/// second.
+fn auth_table(root: &Path) -> Result<String> {
+    let mut out = String::from("| operation | ns/op | ops/s |\n|---|---:|---:|\n");
+    let mut found = 0;
+    for (group, function) in AUTH_ROWS {
+        match median_ns(root, group, function) {
+            Some(ns) => {
+                found += 1;
+                let _ = writeln!(out, "| {group}: {function} | {ns:.0} | {:.0} |", 1e9 / ns);
+            }
+            None => {
+                let _ = writeln!(out, "| {group}: {function} | - | - |");
+            }
+        }
+    }
+    if found == 0 {
+        return Err(Failure(
+            "no jwt-auth benchmark results under target/criterion".into(),
+        ));
+    }
+    Ok(out)
+}
+
 pub(crate) fn command(root: &Path, args: &[String]) -> Result {
     let save = match args {
         [] => false,
@@ -57,10 +89,17 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             "jwe",
         ]))
     })?;
+    step("cargo bench -p jwt-auth --bench auth", || {
+        run(cargo_in(root).args(["bench", "-p", "jwt-auth", "--bench", "auth"]))
+    })?;
     let table = format!(
-        "## JWS\n\n{}\n## JWE\n\n{}",
+        "## JWS\n\n{}\n## JWE\n\n{}\n## jwt-auth\n\nAccess tokens issued (a login: one access and one \
+         refresh token, in-memory store) and verified; refresh rotations on SQLite (a file, WAL, \
+         `synchronous = FULL`: every rotation durable before it returns), with 1 and 8 concurrent \
+         clients.\n\n{}",
         table(root, &ROWS, &COLUMNS)?,
-        table(root, &JWE_ROWS, &JWE_COLUMNS)?
+        table(root, &JWE_ROWS, &JWE_COLUMNS)?,
+        auth_table(root)?
     );
     println!("\n{table}");
     if save {
