@@ -89,11 +89,23 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             "jwe",
         ]))
     })?;
+    let mut ratio = String::new();
+    step(
+        "cargo bench -p jose-bench --bench ratio (interleaved)",
+        || {
+            ratio = ratio_table(root)?;
+            Ok(())
+        },
+    )?;
     step("cargo bench -p jwt-auth --bench auth", || {
         run(cargo_in(root).args(["bench", "-p", "jwt-auth", "--bench", "auth"]))
     })?;
     let table = format!(
-        "## JWS\n\n{}\n## JWE\n\n{}\n## jwt-auth\n\nAccess tokens issued (a login: one access and one \
+        "## JWS\n\n{}\n### JWS ratios, interleaved\n\nThe same operations timed in alternating \
+         batches (floor, `jws`, `jsonwebtoken`, `jwt-simple`, order rotating each round), each \
+         divided by the same round's floor; median over 41 rounds, quartiles in parentheses. Drift \
+         of the machine between criterion's sequential groups cancels out here: these are the \
+         ratios to compare with the targets.\n\n{ratio}\n## JWE\n\n{}\n## jwt-auth\n\nAccess tokens issued (a login: one access and one \
          refresh token, in-memory store) and verified; refresh rotations on SQLite (a file, WAL, \
          `synchronous = FULL`: every rotation durable before it returns), with 1 and 8 concurrent \
          clients.\n\n{}",
@@ -117,6 +129,25 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// Runs the interleaved ratio benchmark and returns its Markdown table.
+fn ratio_table(root: &Path) -> Result<String> {
+    let out = cargo_in(root)
+        .args(["bench", "-p", "jose-bench", "--bench", "ratio"])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Failure(format!("cannot run the ratio benchmark: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure(format!(
+            "the ratio benchmark failed ({})",
+            out.status
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_once("<!-- ratio table -->")
+        .map(|(_, table)| table.trim().to_owned() + "\n")
+        .ok_or_else(|| Failure("the ratio benchmark printed no table".into()))
 }
 
 /// The median time of one benchmark in ns, from criterion's estimates (more robust

@@ -1,0 +1,155 @@
+//! Ratios to the floor, measured interleaved: for each operation, every round times a
+//! batch of the floor, `jws`, `jsonwebtoken` and `jwt-simple` back to back (in an order
+//! that rotates from round to round) and divides each by that round's floor. The median
+//! over the rounds is reported.
+//!
+//! Criterion measures one function after another; on a shared, frequency-scaling machine
+//! the speed drifts between them by more than the differences that matter here (10-30%
+//! from run to run on this project's 2-core VM). Interleaving puts both sides of a ratio in
+//! the same few milliseconds, so drift cancels.
+//!
+//! `cargo bench -p jose-bench --bench ratio` (or `cargo xtask bench`). Prints a Markdown
+//! table after a line `<!-- ratio table -->`.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::cast_precision_loss
+)]
+
+mod common;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use common::{jsonwebtoken_pair, jwt_simple_pair};
+use jose_bench::{Alg, Custom, Material, access_claims, jws_claims, jws_validation, now};
+
+/// Rounds per operation, and the time one batch should take.
+const ROUNDS: usize = 41;
+const BATCH: Duration = Duration::from_millis(4);
+
+type Op<'a> = Box<dyn Fn() + 'a>;
+
+/// How many calls of `op` take about `BATCH`.
+fn batch_size(op: &Op<'_>) -> u32 {
+    for _ in 0..3 {
+        op();
+    }
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < BATCH / 4 {
+        op();
+        n += 1;
+    }
+    (n * 4).max(1)
+}
+
+fn time(op: &Op<'_>, n: u32) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        op();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Median ns/op of the floor, and the median per-round ratio of each contender to it.
+fn measure(ops: &[Op<'_>]) -> (f64, Vec<(f64, f64, f64)>) {
+    let sizes: Vec<u32> = ops.iter().map(batch_size).collect();
+    let mut floor_ns = Vec::new();
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); ops.len()];
+    for round in 0..ROUNDS {
+        let mut ns = vec![0.0; ops.len()];
+        for k in 0..ops.len() {
+            let i = (round + k) % ops.len();
+            ns[i] = time(&ops[i], sizes[i]);
+        }
+        floor_ns.push(ns[0]);
+        for i in 0..ops.len() {
+            ratios[i].push(ns[i] / ns[0]);
+        }
+    }
+    let quartiles = |v: &Vec<f64>| {
+        let mut s = v.clone();
+        s.sort_by(f64::total_cmp);
+        (s[s.len() / 4], s[s.len() / 2], s[s.len() * 3 / 4])
+    };
+    (median(floor_ns), ratios.iter().map(quartiles).collect())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument, if any, selects operations.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let mut rows = Vec::new();
+    for alg in Alg::ALL {
+        let m = Material::new(alg);
+        let t = now();
+        let floor_claims = access_claims(t);
+        let ours = jws_claims(t);
+        let verifier = m.jws_verifier();
+        let validation = jws_validation();
+        let (jwt_sign, jwt_verify) = jsonwebtoken_pair(&m, access_claims(t));
+        let (simple_sign, simple_verify) = jwt_simple_pair(&m);
+        let token = jws::sign(&m.jws_signer, &ours).unwrap();
+        assert!(verifier.verify::<Custom>(&token, &validation).is_ok());
+        assert!(jwt_verify(&token) && simple_verify(&token));
+
+        let sign: Vec<Op<'_>> = vec![
+            Box::new(|| {
+                black_box(m.floor.sign(black_box(&floor_claims)));
+            }),
+            Box::new(|| {
+                black_box(jws::sign(&m.jws_signer, black_box(&ours)).unwrap());
+            }),
+            Box::new(|| {
+                black_box(jwt_sign());
+            }),
+            Box::new(|| {
+                black_box(simple_sign());
+            }),
+        ];
+        let verify: Vec<Op<'_>> = vec![
+            Box::new(|| {
+                black_box(m.floor.verify(black_box(&token)).unwrap());
+            }),
+            Box::new(|| {
+                black_box(
+                    verifier
+                        .verify::<Custom>(black_box(&token), &validation)
+                        .unwrap(),
+                );
+            }),
+            Box::new(|| assert!(jwt_verify(black_box(&token)))),
+            Box::new(|| assert!(simple_verify(black_box(&token)))),
+        ];
+        for (what, ops) in [("sign", sign), ("verify", verify)] {
+            let name = format!("{} {what}", alg.name());
+            if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+                continue;
+            }
+            let (floor, ratios) = measure(&ops);
+            eprintln!("{name}: floor {floor:.0} ns; jws {:.3}x", ratios[1].1);
+            rows.push((name, floor, ratios));
+        }
+    }
+    println!("<!-- ratio table -->");
+    println!(
+        "| operation | floor ns | jws | jsonwebtoken | jwt-simple |\n|---|---:|---:|---:|---:|"
+    );
+    for (name, floor, ratios) in rows {
+        let cell = |(lo, mid, hi): (f64, f64, f64)| format!("{mid:.2}x ({lo:.2}-{hi:.2})");
+        println!(
+            "| {name} | {floor:.0} | {} | {} | {} |",
+            cell(ratios[1]),
+            cell(ratios[2]),
+            cell(ratios[3])
+        );
+    }
+}
