@@ -78,8 +78,8 @@ impl Authenticator {
             .with_clock(SharedClock(Arc::clone(clock)))
     }
 
-    /// Uses this clock (it must be the one the policy is built with: call this before any
-    /// other `with_*`).
+    /// Uses this clock for `exp`, `nbf`, `iat` and the deny-list (the system clock by
+    /// default; tests inject a [`ManualClock`](crate::ManualClock)).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.validation = self.validation.with_clock(SharedClock(Arc::clone(&clock)));

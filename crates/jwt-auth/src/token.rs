@@ -10,7 +10,7 @@ use std::fmt;
 use jws::base64url;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::AuthError;
 
@@ -173,14 +173,14 @@ impl RefreshToken {
     /// # Errors
     /// [`AuthError::InvalidRefreshToken`].
     pub fn parse(text: &str) -> Result<Self, AuthError> {
-        let mut parsed = Self {
+        // The length first: nothing of an oversized input is copied.
+        if text.len() != REFRESH_TOKEN_LEN {
+            return Err(AuthError::InvalidRefreshToken);
+        }
+        let parsed = Self {
             text: Zeroizing::new(text.to_owned()),
         };
         parsed.parts()?;
-        if text.len() != REFRESH_TOKEN_LEN {
-            parsed.text.zeroize();
-            return Err(AuthError::InvalidRefreshToken);
-        }
         Ok(parsed)
     }
 
