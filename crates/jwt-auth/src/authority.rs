@@ -213,6 +213,8 @@ pub struct Authority<S: Store, T = ()> {
     config: AuthorityConfig,
     store: S,
     ring: RwLock<KeyRing>,
+    /// Serializes changes of the ring (read, change, store, swap), so none is lost.
+    ring_change: tokio::sync::Mutex<()>,
     claims: PhantomData<fn() -> T>,
 }
 
@@ -250,6 +252,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             config,
             store,
             ring: RwLock::new(ring),
+            ring_change: tokio::sync::Mutex::new(()),
             claims: PhantomData,
         })
     }
@@ -451,13 +454,16 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             record.expires_at,
             record.session.clone(),
         )?;
-        let access = self.access_token(&record.subject, &record.family, &session, now)?;
         match self
             .store
             .rotate(&record.id, now, self.config.grace, &next)
             .await?
         {
-            Rotation::Rotated => Ok(self.pair(access, next_token, &next, record.family, now)),
+            // Signed only once the rotation holds: a reused token costs no signature.
+            Rotation::Rotated => {
+                let access = self.access_token(&record.subject, &record.family, &session, now)?;
+                Ok(self.pair(access, next_token, &next, record.family, now))
+            }
             Rotation::Reused => {
                 self.deny(&record.family, now);
                 Err(AuthError::RefreshTokenReused)
@@ -525,6 +531,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         &self,
         change: impl FnOnce(&mut KeyRing) -> Result<(), AuthError>,
     ) -> Result<(), AuthError> {
+        let _one_at_a_time = self.ring_change.lock().await;
         let mut next = self.ring().clone();
         change(&mut next)?;
         // Stored first: a ring that is not durable is not used.
