@@ -13,44 +13,27 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jose_bench::{Alg, Custom, Material, access_claims, jws_claims, jws_validation, now};
+use jose_bench::{Alg, Custom};
 
 mod common;
 
-use common::{jsonwebtoken_pair, jwt_simple_pair};
+use common::Contenders;
 
 fn bench(c: &mut Criterion) {
     for alg in Alg::ALL {
-        let m = Material::new(alg);
-        let t = now();
-        let floor_claims = access_claims(t);
-        let ours = jws_claims(t);
-        let verifier = m.jws_verifier();
-        let validation = jws_validation();
-        let (jwt_sign, jwt_verify) = jsonwebtoken_pair(&m, access_claims(t));
-        let (simple_sign, simple_verify) = jwt_simple_pair(&m);
-
-        // Every library's token verifies with every other library: same claims, same key.
-        let tokens = [
-            m.floor.sign(&floor_claims),
-            jws::sign(&m.jws_signer, &ours).unwrap(),
-            jwt_sign(),
-            simple_sign(),
-        ];
-        for token in &tokens {
-            assert!(
-                verifier.verify::<Custom>(token, &validation).is_ok(),
-                "{}",
-                alg.name()
-            );
-        }
-        assert_eq!(m.floor.verify(&tokens[1]).as_ref(), Some(&floor_claims));
-        let token = &tokens[1];
-        assert!(
-            jwt_verify(token) && simple_verify(token),
-            "peers verify jws tokens ({})",
-            alg.name()
-        );
+        let Contenders {
+            m,
+            floor_claims,
+            ours,
+            verifier,
+            validation,
+            jwt_sign,
+            jwt_verify,
+            simple_sign,
+            simple_verify,
+            token,
+        } = Contenders::new(alg);
+        let token = &token;
 
         let mut g = c.benchmark_group(format!("{} sign", alg.name()));
         g.bench_function("floor", |b| {

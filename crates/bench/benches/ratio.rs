@@ -24,8 +24,8 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use common::{jsonwebtoken_pair, jwt_simple_pair};
-use jose_bench::{Alg, Custom, Material, access_claims, jws_claims, jws_validation, now};
+use common::Contenders;
+use jose_bench::{Alg, Custom};
 
 /// Rounds per operation, and the time one batch should take.
 const ROUNDS: usize = 41;
@@ -89,17 +89,18 @@ fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut rows = Vec::new();
     for alg in Alg::ALL {
-        let m = Material::new(alg);
-        let t = now();
-        let floor_claims = access_claims(t);
-        let ours = jws_claims(t);
-        let verifier = m.jws_verifier();
-        let validation = jws_validation();
-        let (jwt_sign, jwt_verify) = jsonwebtoken_pair(&m, access_claims(t));
-        let (simple_sign, simple_verify) = jwt_simple_pair(&m);
-        let token = jws::sign(&m.jws_signer, &ours).unwrap();
-        assert!(verifier.verify::<Custom>(&token, &validation).is_ok());
-        assert!(jwt_verify(&token) && simple_verify(&token));
+        let Contenders {
+            m,
+            floor_claims,
+            ours,
+            verifier,
+            validation,
+            jwt_sign,
+            jwt_verify,
+            simple_sign,
+            simple_verify,
+            token,
+        } = Contenders::new(alg);
 
         let sign: Vec<Op<'_>> = vec![
             Box::new(|| {

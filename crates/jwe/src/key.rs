@@ -715,17 +715,17 @@ impl DecryptionKey {
             Private::Secret(s) => KeyMaterial::Oct {
                 k: jws::Secret::new(s.to_vec()),
             },
-            Private::P256(k) => ec_material(
+            Private::P256(k) => KeyMaterial::ec_from_sec1(
                 "P-256",
                 &k.public_key().to_sec1_bytes(),
                 Some(k.to_bytes().to_vec()),
             ),
-            Private::P384(k) => ec_material(
+            Private::P384(k) => KeyMaterial::ec_from_sec1(
                 "P-384",
                 &k.public_key().to_sec1_bytes(),
                 Some(k.to_bytes().to_vec()),
             ),
-            Private::P521(k) => ec_material(
+            Private::P521(k) => KeyMaterial::ec_from_sec1(
                 "P-521",
                 &k.public_key().to_sec1_bytes(),
                 Some(k.to_bytes().to_vec()),
@@ -750,9 +750,9 @@ impl EncryptionKey {
             Public::Secret(s) => KeyMaterial::Oct {
                 k: jws::Secret::new(s.to_vec()),
             },
-            Public::P256(k) => ec_material("P-256", &k.to_sec1_bytes(), None),
-            Public::P384(k) => ec_material("P-384", &k.to_sec1_bytes(), None),
-            Public::P521(k) => ec_material("P-521", &k.to_sec1_bytes(), None),
+            Public::P256(k) => KeyMaterial::ec_from_sec1("P-256", &k.to_sec1_bytes(), None),
+            Public::P384(k) => KeyMaterial::ec_from_sec1("P-384", &k.to_sec1_bytes(), None),
+            Public::P521(k) => KeyMaterial::ec_from_sec1("P-521", &k.to_sec1_bytes(), None),
             Public::X25519(k) => KeyMaterial::Okp {
                 crv: "X25519".into(),
                 x: k.as_bytes().to_vec(),
@@ -761,17 +761,6 @@ impl EncryptionKey {
             Public::Rsa(k) => Jwk::from_rsa_public_key(k).material().clone(),
         };
         finish_jwk(material, &self.alg, self.kid.as_deref())
-    }
-}
-
-fn ec_material(crv: &str, sec1: &[u8], d: Option<Vec<u8>>) -> KeyMaterial {
-    let coords = sec1.get(1..).unwrap_or_default();
-    let (x, y) = coords.split_at(coords.len() / 2);
-    KeyMaterial::Ec {
-        crv: crv.into(),
-        x: x.to_vec(),
-        y: y.to_vec(),
-        d: d.map(jws::Secret::new),
     }
 }
 

@@ -103,6 +103,21 @@ pub enum KeyMaterial {
     },
 }
 
+impl KeyMaterial {
+    /// `EC` material from an uncompressed SEC1 point (`04 || x || y`, as the RustCrypto
+    /// curves write it) and an optional private scalar.
+    #[must_use]
+    pub fn ec_from_sec1(crv: &str, point: &[u8], d: Option<Vec<u8>>) -> Self {
+        let (x, y) = split_point(point);
+        Self::Ec {
+            crv: crv.into(),
+            x,
+            y,
+            d: d.map(Secret::new),
+        }
+    }
+}
+
 /// A JSON Web Key.
 ///
 /// Parsing is strict (duplicate members, non-canonical base64url and coordinates of the
@@ -719,7 +734,7 @@ pub(crate) fn strip_zeros(b: &[u8]) -> Vec<u8> {
     b.get(first..).unwrap_or_default().to_vec()
 }
 
-pub(crate) fn split_point(point: &[u8]) -> (Vec<u8>, Vec<u8>) {
+fn split_point(point: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let coords = point.get(1..).unwrap_or_default();
     let (x, y) = coords.split_at(coords.len() / 2);
     (x.to_vec(), y.to_vec())
@@ -739,15 +754,7 @@ impl VerifyingKey {
                 x: x.to_vec(),
                 d: None,
             },
-            PublicParts::Ec(crv, point) => {
-                let (x, y) = split_point(&point);
-                KeyMaterial::Ec {
-                    crv: crv.into(),
-                    x,
-                    y,
-                    d: None,
-                }
-            }
+            PublicParts::Ec(crv, point) => KeyMaterial::ec_from_sec1(crv, &point, None),
             PublicParts::Rsa(n, e) => KeyMaterial::Rsa {
                 n: strip_zeros(&n),
                 e: strip_zeros(&e),

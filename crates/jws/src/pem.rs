@@ -8,7 +8,7 @@ use spki::{DecodePublicKey, EncodePublicKey};
 use zeroize::Zeroizing;
 
 use crate::KeyError;
-use crate::jwk::{Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret, split_point, strip_zeros};
+use crate::jwk::{Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret, strip_zeros};
 
 /// RFC 8410 PKCS#8 `OneAsymmetricKey` for X25519 (version 0, no attributes, no public key):
 /// a fixed prefix followed by the 32-byte private key.
@@ -29,16 +29,6 @@ fn invalid(what: &str) -> impl Fn(&dyn std::fmt::Display) -> KeyError + '_ {
     move |e| KeyError::Invalid(format!("{what}: {e}"))
 }
 
-fn ec_material(crv: &str, sec1: &[u8], d: Option<Vec<u8>>) -> KeyMaterial {
-    let (x, y) = split_point(sec1);
-    KeyMaterial::Ec {
-        crv: crv.into(),
-        x,
-        y,
-        d: d.map(Secret::new),
-    }
-}
-
 /// Tries each curve in turn; the first that parses wins.
 macro_rules! ec_private_pkcs8 {
     ($der:expr, $($curve:ident => $name:literal),+) => {{
@@ -47,7 +37,7 @@ macro_rules! ec_private_pkcs8 {
             if found.is_none() {
                 if let Ok(k) = $curve::SecretKey::from_pkcs8_der($der) {
                     let d = k.to_bytes().to_vec();
-                    found = Some(ec_material($name, &k.public_key().to_sec1_bytes(), Some(d)));
+                    found = Some(KeyMaterial::ec_from_sec1($name, &k.public_key().to_sec1_bytes(), Some(d)));
                 }
             }
         )+
@@ -62,7 +52,7 @@ macro_rules! ec_private_sec1 {
             if found.is_none() {
                 if let Ok(k) = $curve::SecretKey::from_sec1_pem($pem) {
                     let d = k.to_bytes().to_vec();
-                    found = Some(ec_material($name, &k.public_key().to_sec1_bytes(), Some(d)));
+                    found = Some(KeyMaterial::ec_from_sec1($name, &k.public_key().to_sec1_bytes(), Some(d)));
                 }
             }
         )+
@@ -76,7 +66,7 @@ macro_rules! ec_public_spki {
         $(
             if found.is_none() {
                 if let Ok(k) = $curve::PublicKey::from_public_key_der($der) {
-                    found = Some(ec_material($name, &k.to_sec1_bytes(), None));
+                    found = Some(KeyMaterial::ec_from_sec1($name, &k.to_sec1_bytes(), None));
                 }
             }
         )+

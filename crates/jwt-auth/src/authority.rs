@@ -415,8 +415,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         &self,
         token: &str,
     ) -> Result<(crate::store::Found, zeroize::Zeroizing<[u8; 32]>), AuthError> {
-        let token = RefreshToken::parse(token)?;
-        let (id, secret) = token.parts()?;
+        let (id, secret) = crate::token::split(token)?;
         let found = self
             .store
             .find(&id)

@@ -54,9 +54,14 @@ impl DenyList {
         let until = now.saturating_add(self.keep_for);
         let mut inner = self.lock();
         Self::expire(&mut inner, now);
-        if inner.until.insert(sid.to_owned(), until).is_none() {
-            inner.order.push_back((until, sid.to_owned()));
+        // A session already listed keeps its entry: no access token of a revoked session
+        // is issued after its first listing, so the first expiry covers them all (and the
+        // order queue holds exactly one entry per listed session).
+        if inner.until.contains_key(sid) {
+            return;
         }
+        inner.until.insert(sid.to_owned(), until);
+        inner.order.push_back((until, sid.to_owned()));
         while inner.until.len() > self.capacity {
             let Some((_, oldest)) = inner.order.pop_front() else {
                 break;
@@ -93,9 +98,7 @@ impl DenyList {
 
     fn expire(inner: &mut Inner, now: NumericDate) {
         while inner.order.front().is_some_and(|(until, _)| *until <= now) {
-            if let Some((until, sid)) = inner.order.pop_front()
-                && inner.until.get(&sid) == Some(&until)
-            {
+            if let Some((_, sid)) = inner.order.pop_front() {
                 inner.until.remove(&sid);
             }
         }
@@ -132,5 +135,9 @@ mod tests {
         assert!(!list.is_denied("a", at(1010)));
         assert!(list.is_denied("d", at(1010)));
         assert_eq!(list.evicted(), 1);
+        // Listing a session again changes nothing and evicts nothing.
+        list.deny("d", at(1020));
+        assert_eq!((list.len(), list.evicted()), (3, 1));
+        assert!(list.is_denied("b", at(1020)));
     }
 }

@@ -173,39 +173,16 @@ impl RefreshToken {
     /// # Errors
     /// [`AuthError::InvalidRefreshToken`].
     pub fn parse(text: &str) -> Result<Self, AuthError> {
-        // The length first: nothing of an oversized input is copied.
-        if text.len() != REFRESH_TOKEN_LEN {
-            return Err(AuthError::InvalidRefreshToken);
-        }
-        let parsed = Self {
+        // Checked before anything is copied.
+        split(text)?;
+        Ok(Self {
             text: Zeroizing::new(text.to_owned()),
-        };
-        parsed.parts()?;
-        Ok(parsed)
+        })
     }
 
     /// The id and the secret.
     pub(crate) fn parts(&self) -> Result<(TokenId, Zeroizing<[u8; SECRET_LEN]>), AuthError> {
-        let bad = || AuthError::InvalidRefreshToken;
-        if self.text.len() != REFRESH_TOKEN_LEN {
-            return Err(bad());
-        }
-        let rest = self.text.strip_prefix(PREFIX).ok_or_else(bad)?;
-        let (id, secret) = rest.split_once('.').ok_or_else(bad)?;
-        if id.len() != ID_CHARS || secret.len() != SECRET_CHARS {
-            return Err(bad());
-        }
-        let mut id_bytes = [0u8; ID_LEN];
-        if base64url::decode_to_slice(id, &mut id_bytes).map_err(|_| bad())? != ID_LEN {
-            return Err(bad());
-        }
-        let mut secret_bytes = Zeroizing::new([0u8; SECRET_LEN]);
-        if base64url::decode_to_slice(secret, secret_bytes.as_mut()).map_err(|_| bad())?
-            != SECRET_LEN
-        {
-            return Err(bad());
-        }
-        Ok((TokenId(id_bytes), secret_bytes))
+        split(&self.text)
     }
 
     /// The token's lookup id.
@@ -221,6 +198,29 @@ impl RefreshToken {
     pub fn expose(&self) -> &str {
         &self.text
     }
+}
+
+/// The id and the secret of a token's text, checked to the exact format, without copying
+/// the text.
+pub(crate) fn split(text: &str) -> Result<(TokenId, Zeroizing<[u8; SECRET_LEN]>), AuthError> {
+    let bad = || AuthError::InvalidRefreshToken;
+    if text.len() != REFRESH_TOKEN_LEN {
+        return Err(bad());
+    }
+    let rest = text.strip_prefix(PREFIX).ok_or_else(bad)?;
+    let (id, secret) = rest.split_once('.').ok_or_else(bad)?;
+    if id.len() != ID_CHARS || secret.len() != SECRET_CHARS {
+        return Err(bad());
+    }
+    let mut id_bytes = [0u8; ID_LEN];
+    if base64url::decode_to_slice(id, &mut id_bytes).map_err(|_| bad())? != ID_LEN {
+        return Err(bad());
+    }
+    let mut secret_bytes = Zeroizing::new([0u8; SECRET_LEN]);
+    if base64url::decode_to_slice(secret, secret_bytes.as_mut()).map_err(|_| bad())? != SECRET_LEN {
+        return Err(bad());
+    }
+    Ok((TokenId(id_bytes), secret_bytes))
 }
 
 #[cfg(test)]

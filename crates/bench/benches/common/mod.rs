@@ -2,7 +2,72 @@
 //! `jsonwebtoken` and `jwt-simple`, each with the same key and claims as `jws`.
 #![allow(dead_code)]
 
-use jose_bench::{AUDIENCE, AccessClaims, Alg, Custom, ISSUER, Material, access_claims, now};
+use jose_bench::{
+    AUDIENCE, AccessClaims, Alg, Custom, ISSUER, Material, access_claims, jws_claims,
+    jws_validation, now,
+};
+
+/// Everything a comparison of one algorithm needs: the keys, the claims in each library's
+/// form, the `jws` verifier and policy, both peers, and a `jws` token.
+pub(crate) struct Contenders {
+    pub(crate) m: Material,
+    pub(crate) floor_claims: AccessClaims,
+    pub(crate) ours: jws::Claims<Custom>,
+    pub(crate) verifier: jws::Verifier,
+    pub(crate) validation: jws::Validation,
+    pub(crate) jwt_sign: SignFn,
+    pub(crate) jwt_verify: VerifyFn,
+    pub(crate) simple_sign: SignFn,
+    pub(crate) simple_verify: VerifyFn,
+    pub(crate) token: String,
+}
+
+impl Contenders {
+    /// Sets up `alg` and checks that every library's token verifies with every other
+    /// library (same claims, same key), so that all of them measure the same work.
+    pub(crate) fn new(alg: Alg) -> Self {
+        let m = Material::new(alg);
+        let t = now();
+        let floor_claims = access_claims(t);
+        let ours = jws_claims(t);
+        let verifier = m.jws_verifier();
+        let validation = jws_validation();
+        let (jwt_sign, jwt_verify) = jsonwebtoken_pair(&m, access_claims(t));
+        let (simple_sign, simple_verify) = jwt_simple_pair(&m);
+        let tokens = [
+            m.floor.sign(&floor_claims),
+            jws::sign(&m.jws_signer, &ours).unwrap(),
+            jwt_sign(),
+            simple_sign(),
+        ];
+        for token in &tokens {
+            assert!(
+                verifier.verify::<Custom>(token, &validation).is_ok(),
+                "{}",
+                alg.name()
+            );
+        }
+        let [_, token, _, _] = tokens;
+        assert_eq!(m.floor.verify(&token).as_ref(), Some(&floor_claims));
+        assert!(
+            jwt_verify(&token) && simple_verify(&token),
+            "peers verify jws tokens ({})",
+            alg.name()
+        );
+        Self {
+            m,
+            floor_claims,
+            ours,
+            verifier,
+            validation,
+            jwt_sign,
+            jwt_verify,
+            simple_sign,
+            simple_verify,
+            token,
+        }
+    }
+}
 
 /// Signs the benchmark's claims.
 pub(crate) type SignFn = Box<dyn Fn() -> String>;
