@@ -16,6 +16,11 @@ fn main() {
     let verifier = m.jws_verifier();
     let validation = jws_validation();
     let floor_claims = access_claims(now());
+    let limits = jws::Limits::default();
+    let payload = {
+        let parts = jws::jwt_claims::JwsCompact::parse(&token, &limits).unwrap();
+        jws::base64url::decode(parts.payload).unwrap()
+    };
     for _ in 0..n {
         match what.as_str() {
             "hs256-verify" => {
@@ -27,6 +32,15 @@ fn main() {
             }
             "hs256-sign" => {
                 black_box(jws::sign(&m.jws_signer, black_box(&claims)).unwrap());
+            }
+            "claims-json" => {
+                black_box(jws::Claims::<Custom>::from_json(black_box(&payload), &limits).unwrap());
+            }
+            "derive-json" => {
+                black_box(
+                    serde_json::from_slice::<jose_bench::AccessClaims>(black_box(&payload))
+                        .unwrap(),
+                );
             }
             "floor-verify" => {
                 black_box(m.floor.verify(black_box(&token)).unwrap());

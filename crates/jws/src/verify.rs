@@ -15,6 +15,32 @@ use crate::{Error, Jwk, JwkSet, KeyError, VerifyingKey};
 /// The largest signature accepted: RSA 8192 bits.
 const MAX_SIGNATURE: usize = 1024;
 
+/// The largest signature that is not RSA (ES512's `r || s`), decoded on the stack; RSA
+/// signatures go to the heap, next to a verification that costs far more.
+const SMALL_SIGNATURE: usize = 132;
+
+/// Decodes a signature segment: empty, over [`MAX_SIGNATURE`] or not base64url is
+/// [`Error::InvalidSignature`].
+fn decode_signature<'b>(
+    segment: &str,
+    small: &'b mut [u8; SMALL_SIGNATURE],
+    large: &'b mut Vec<u8>,
+) -> Result<&'b [u8], Error> {
+    let decoded = match base64url::decoded_len(segment.len()) {
+        Some(n) if n <= SMALL_SIGNATURE => {
+            base64url::decode_to_slice(segment, small).map(|n| small.get(..n).unwrap_or_default())
+        }
+        Some(n) if n <= MAX_SIGNATURE => {
+            base64url::decode_to_vec(segment, large).map(|()| large.as_slice())
+        }
+        _ => return Err(Error::InvalidSignature),
+    };
+    match decoded {
+        Ok(signature) if !signature.is_empty() => Ok(signature),
+        _ => Err(Error::InvalidSignature),
+    }
+}
+
 /// A JWT whose signature a trusted key verified and whose claims passed validation.
 ///
 /// Only a [`Verifier`] makes one.
@@ -407,10 +433,9 @@ impl Verifier {
         header
             .check_crit(understood)
             .map_err(jwt_claims::Error::Crit)?;
-        let alg = header
-            .alg
-            .as_ref()
-            .ok_or(jwt_claims::Error::MissingAlgorithm)?;
+        let Some(alg) = header.alg.as_ref() else {
+            return Err(jwt_claims::Error::MissingAlgorithm.into());
+        };
         if !self.allowed.contains(alg) || !alg.is_signature() {
             return Err(Error::AlgorithmNotAllowed(alg.clone()));
         }
@@ -418,11 +443,9 @@ impl Verifier {
             return Err(Error::NotDetached);
         }
 
-        let mut sig_buf = [0u8; MAX_SIGNATURE];
-        let signature = match base64url::decode_to_slice(parts.signature, &mut sig_buf) {
-            Ok(n) if n > 0 => sig_buf.get(..n).unwrap_or_default(),
-            _ => return Err(Error::InvalidSignature),
-        };
+        let mut small = [0u8; SMALL_SIGNATURE];
+        let mut large = Vec::new();
+        let signature = decode_signature(parts.signature, &mut small, &mut large)?;
 
         let encoded_detached;
         let input: [&[u8]; 3] = match (detached, unencoded) {
@@ -519,6 +542,7 @@ struct Checked<'t> {
 
 impl Checked<'_> {
     /// Step 5: the payload bytes, appended to `out`.
+    #[inline]
     fn payload_into(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         if self.unencoded {
             out.extend_from_slice(self.parts.payload.as_bytes());

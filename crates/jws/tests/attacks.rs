@@ -312,6 +312,11 @@ fn signatures_of_the_wrong_length() {
             [sig.as_slice(), &[0]].concat(),
             sig[..1].to_vec(),
             [&[0u8][..], sig.as_slice()].concat(),
+            // Either side of the stack buffer (132 bytes, ES512) and of the limit (1024).
+            vec![0; 132],
+            vec![0; 133],
+            vec![0; 1024],
+            vec![0; 1025],
             vec![0; 2048],
         ] {
             let t = format!("{input}.{}", base64url::encode(&forged));

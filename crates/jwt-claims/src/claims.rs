@@ -61,15 +61,18 @@ impl RegisteredClaim {
 
     /// The registered claim with this JSON name, if any.
     #[must_use]
+    #[inline]
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "iss" => Self::Iss,
-            "sub" => Self::Sub,
-            "aud" => Self::Aud,
-            "exp" => Self::Exp,
-            "nbf" => Self::Nbf,
-            "iat" => Self::Iat,
-            "jti" => Self::Jti,
+        // Three bytes compared at once, rather than seven string comparisons.
+        let three: [u8; 3] = name.as_bytes().try_into().ok()?;
+        Some(match &three {
+            b"iss" => Self::Iss,
+            b"sub" => Self::Sub,
+            b"aud" => Self::Aud,
+            b"exp" => Self::Exp,
+            b"nbf" => Self::Nbf,
+            b"iat" => Self::Iat,
+            b"jti" => Self::Jti,
             _ => return None,
         })
     }

@@ -116,12 +116,19 @@ impl std::error::Error for JsonError {
 ///
 /// # Errors
 /// [`JsonError::TooDeep`] when the nesting exceeds `max_depth`.
+#[inline]
 pub fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
     // A document of n bytes cannot nest deeper than n / 2 levels, nor deeper than its
     // number of opening brackets (a count the compiler vectorizes).
     if bytes.len() / 2 <= max_depth || opening_brackets(bytes) <= max_depth {
         return Ok(());
     }
+    scan_depth(bytes, max_depth)
+}
+
+/// The exact nesting check, for documents with more opening brackets than `max_depth`.
+#[inline(never)]
+fn scan_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -151,14 +158,22 @@ pub fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
     Ok(())
 }
 
-/// The number of `[` and `{` bytes, in a form the compiler vectorizes: `b | 0x20` maps
-/// `[` (0x5B) to `{` (0x7B) and no other byte to either.
+/// The number of `[` and `{` bytes: `b | 0x20` maps `[` (0x5B) to `{` (0x7B) and no
+/// other byte to either.
+#[inline]
 fn opening_brackets(bytes: &[u8]) -> usize {
+    count_bytes(bytes, |b| (b | 0x20) == b'{')
+}
+
+/// The number of bytes for which `hit` holds, in a form the compiler vectorizes (a
+/// byte-wide counter per block of 255).
+#[inline]
+pub(crate) fn count_bytes(bytes: &[u8], hit: impl Fn(u8) -> bool) -> usize {
     let mut total = 0usize;
     for chunk in bytes.chunks(255) {
-        let n: u8 = chunk.iter().fold(0u8, |acc, &b| {
-            acc.wrapping_add(u8::from((b | 0x20) == b'{'))
-        });
+        let n: u8 = chunk
+            .iter()
+            .fold(0u8, |acc, &b| acc.wrapping_add(u8::from(hit(b))));
         total += usize::from(n);
     }
     total

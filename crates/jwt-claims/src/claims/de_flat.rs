@@ -84,31 +84,38 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ClaimsSeed<'_, T> {
     }
 }
 
-/// The names of the custom claims seen so far; the first few are kept without allocating.
+/// The names of the custom claims seen so far. Names borrowed from the input (no escapes:
+/// nearly all) are kept in a fixed array, which costs nothing to drop; the rest spill.
 #[derive(Default)]
 struct NameSet<'de> {
-    inline: [Option<Cow<'de, str>>; 12],
+    inline: [&'de str; 8],
+    len: usize,
     spill: Vec<Cow<'de, str>>,
+}
+
+/// Equal strings; the cheap differences first (most names differ in length or in their
+/// first byte), before a full comparison.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 impl<'de> NameSet<'de> {
     /// Adds a name; false when it was already there.
     #[allow(clippy::ptr_arg)] // the Cow is cloned: borrowed names stay borrowed
+    #[inline]
     fn insert(&mut self, name: &Cow<'de, str>) -> bool {
-        for slot in &mut self.inline {
-            match slot {
-                Some(seen) if *seen == *name => return false,
-                Some(_) => {}
-                None => {
-                    *slot = Some(name.clone());
-                    return true;
-                }
-            }
-        }
-        if self.spill.contains(name) {
+        let seen = self.inline.get(..self.len).unwrap_or_default();
+        if seen.iter().any(|s| same(s, name)) || self.spill.iter().any(|s| same(s, name)) {
             return false;
         }
-        self.spill.push(name.clone());
+        match (name, self.inline.get_mut(self.len)) {
+            (Cow::Borrowed(borrowed), Some(slot)) => {
+                *slot = borrowed;
+                self.len += 1;
+            }
+            _ => self.spill.push(name.clone()),
+        }
         true
     }
 }

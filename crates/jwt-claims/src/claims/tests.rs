@@ -102,6 +102,17 @@ fn duplicate_claims_are_rejected() {
 }
 
 #[test]
+fn distinct_names_that_look_alike_are_not_duplicates() {
+    // Same length and first byte, past the names kept inline, escaped or not.
+    let names: Vec<String> = (b'a'..=b't').map(|c| format!("x{}", c as char)).collect();
+    let mut members: Vec<String> = names.iter().map(|n| format!(r#""{n}":1"#)).collect();
+    members.push(r#""\u0078z":2"#.to_owned());
+    let doc = format!("{{{}}}", members.join(","));
+    let claims = parse::<Value>(&doc).unwrap();
+    assert_eq!(claims.custom.as_object().unwrap().len(), 21);
+}
+
+#[test]
 fn invalid_registered_claims_name_the_claim() {
     for (doc, claim) in [
         (r#"{"exp":null}"#, "exp"),
