@@ -101,14 +101,17 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
         run(cargo_in(root).args(["bench", "-p", "jwt-auth", "--bench", "auth"]))
     })?;
     let table = format!(
-        "## JWS\n\n{}\n### JWS ratios, interleaved\n\nThe same operations timed in alternating \
-         batches (floor, `jws`, `jsonwebtoken`, `jwt-simple`, order rotating each round), each \
-         divided by the same round's floor; median over 41 rounds, quartiles in parentheses. Drift \
-         of the machine between criterion's sequential groups cancels out here: these are the \
-         ratios to compare with the targets.\n\n{ratio}\n## JWE\n\n{}\n## jwt-auth\n\nAccess tokens issued (a login: one access and one \
-         refresh token, in-memory store) and verified; refresh rotations on SQLite (a file, WAL, \
-         `synchronous = FULL`: every rotation durable before it returns), with 1 and 8 concurrent \
-         clients.\n\n{}",
+        "## Ratios to the floor, interleaved\n\nThese are the figures to compare with the targets. \
+         Each operation is timed in alternating batches (floor, `jws`, `jsonwebtoken`, \
+         `jwt-simple`; for JWE `dir`+A256GCM the floor and `jwe`), the order rotating each \
+         round, and each batch is divided by the same round's floor; median over 41 rounds, \
+         quartiles in parentheses. Drift of the machine cancels out here.\n\n{ratio}\n\
+         ## JWS (criterion)\n\nns/op from criterion, one function after another: on this \
+         shared machine the speed drifts between groups by 10-30%, so the ratios in this \
+         table are indicative only.\n\n{}\n## JWE (criterion)\n\n{}\n## jwt-auth\n\n\
+         Access tokens issued (a login: one access and one refresh token, in-memory store) and \
+         verified; refresh rotations on SQLite (a file, WAL, `synchronous = FULL`: every \
+         rotation durable before it returns), with 1 and 8 concurrent clients.\n\n{}",
         table(root, &ROWS, &COLUMNS)?,
         table(root, &JWE_ROWS, &JWE_COLUMNS)?,
         auth_table(root)?

@@ -1,5 +1,6 @@
 //! Ratios to the floor, measured interleaved: for each operation, every round times a
-//! batch of the floor, `jws`, `jsonwebtoken` and `jwt-simple` back to back (in an order
+//! batch of the floor, `jws`, `jsonwebtoken` and `jwt-simple` (for JWE `dir`+A256GCM: the
+//! floor and `jwe`) back to back (in an order
 //! that rotates from round to round) and divides each by that round's floor. The median
 //! over the rounds is reported.
 //!
@@ -140,17 +141,85 @@ fn main() {
             rows.push((name, floor, ratios));
         }
     }
+    rows.extend(jwe_rows(filter.as_deref()));
     println!("<!-- ratio table -->");
     println!(
-        "| operation | floor ns | jws | jsonwebtoken | jwt-simple |\n|---|---:|---:|---:|---:|"
+        "| operation | floor ns | jws / jwe | jsonwebtoken | jwt-simple |\n|---|---:|---:|---:|---:|"
     );
     for (name, floor, ratios) in rows {
-        let cell = |(lo, mid, hi): (f64, f64, f64)| format!("{mid:.2}x ({lo:.2}-{hi:.2})");
+        let cell = |i: usize| {
+            ratios.get(i).map_or_else(
+                || "-".to_owned(),
+                |(lo, mid, hi)| format!("{mid:.2}x ({lo:.2}-{hi:.2})"),
+            )
+        };
         println!(
             "| {name} | {floor:.0} | {} | {} | {} |",
-            cell(ratios[1]),
-            cell(ratios[2]),
-            cell(ratios[3])
+            cell(1),
+            cell(2),
+            cell(3)
         );
     }
+}
+
+type Row = (String, f64, Vec<(f64, f64, f64)>);
+
+/// `jwe` against its floor for `dir`+A256GCM (no peer compared): encrypt from the claims,
+/// decrypt to the claims.
+fn jwe_rows(filter: Option<&str>) -> Vec<Row> {
+    use aes_gcm::{Aes256Gcm, KeyInit};
+    use jose_bench::dir_floor::{floor_decrypt, floor_encrypt};
+    use jose_bench::{AccessClaims, access_claims, now};
+
+    let claims = access_claims(now());
+    let cipher = Aes256Gcm::new_from_slice(&[7; 32]).unwrap();
+    let key = jwe::DecryptionKey::symmetric(jwe::Algorithm::Dir, &[7; 32]).unwrap();
+    let enc_key = key.encryption_key();
+    let decrypter = jwe::Decrypter::new(key);
+    let encrypt = || {
+        let json = serde_json::to_vec(black_box(&claims)).unwrap();
+        let options = jwe::EncryptOptions::new();
+        jwe::encrypt(&enc_key, jwe::EncryptionAlgorithm::A256GCM, &json, &options).unwrap()
+    };
+    let token = encrypt();
+    let floor_token = floor_encrypt(&cipher, &claims);
+    for t in [&token, &floor_token] {
+        let d = decrypter.decrypt(t).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<AccessClaims>(d.plaintext()).unwrap(),
+            claims
+        );
+        assert_eq!(floor_decrypt(&cipher, t), claims);
+    }
+
+    let enc: Vec<Op<'_>> = vec![
+        Box::new(|| {
+            black_box(floor_encrypt(&cipher, black_box(&claims)));
+        }),
+        Box::new(|| {
+            black_box(encrypt());
+        }),
+    ];
+    let dec: Vec<Op<'_>> = vec![
+        Box::new(|| {
+            black_box(floor_decrypt(&cipher, black_box(&token)));
+        }),
+        Box::new(|| {
+            let d = decrypter.decrypt(black_box(&token)).unwrap();
+            black_box(serde_json::from_slice::<AccessClaims>(d.plaintext()).unwrap());
+        }),
+    ];
+    let mut rows = Vec::new();
+    for (name, ops) in [
+        ("JWE dir+A256GCM encrypt", enc),
+        ("JWE dir+A256GCM decrypt", dec),
+    ] {
+        if filter.is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let (floor, ratios) = measure(&ops);
+        eprintln!("{name}: floor {floor:.0} ns; jwe {:.3}x", ratios[1].1);
+        rows.push((name.to_owned(), floor, ratios));
+    }
+    rows
 }

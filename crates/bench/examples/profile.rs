@@ -21,6 +21,10 @@ fn main() {
         let parts = jws::jwt_claims::JwsCompact::parse(&token, &limits).unwrap();
         jws::base64url::decode(parts.payload).unwrap()
     };
+    let cipher = <aes_gcm::Aes256Gcm as aes_gcm::KeyInit>::new_from_slice(&[7; 32]).unwrap();
+    let dir_key = jwe::DecryptionKey::symmetric(jwe::Algorithm::Dir, &[7; 32]).unwrap();
+    let dir_token = jose_bench::dir_floor::floor_encrypt(&cipher, &floor_claims);
+    let decrypter = jwe::Decrypter::new(dir_key);
     for _ in 0..n {
         match what.as_str() {
             "hs256-verify" => {
@@ -41,6 +45,18 @@ fn main() {
                     serde_json::from_slice::<jose_bench::AccessClaims>(black_box(&payload))
                         .unwrap(),
                 );
+            }
+            "dir-decrypt" => {
+                let d = decrypter.decrypt(black_box(&dir_token)).unwrap();
+                black_box(
+                    serde_json::from_slice::<jose_bench::AccessClaims>(d.plaintext()).unwrap(),
+                );
+            }
+            "dir-floor-decrypt" => {
+                black_box(jose_bench::dir_floor::floor_decrypt(
+                    &cipher,
+                    black_box(&dir_token),
+                ));
             }
             "floor-verify" => {
                 black_box(m.floor.verify(black_box(&token)).unwrap());

@@ -67,6 +67,19 @@ pub(crate) fn decrypt(
     ciphertext: &[u8],
     tag: &[u8],
 ) -> Result<Vec<u8>, Failure> {
+    decrypt_owned(enc, cek, iv, aad, ciphertext.to_vec(), tag)
+}
+
+/// As [`decrypt`], taking the ciphertext by value: AES-GCM decrypts it in place (the
+/// buffer is left as it was when authentication fails).
+pub(crate) fn decrypt_owned(
+    enc: &EncryptionAlgorithm,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    ciphertext: Vec<u8>,
+    tag: &[u8],
+) -> Result<Vec<u8>, Failure> {
     let (key_len, iv_len, tag_len) = sizes(enc).ok_or(Failure::UnsupportedEncryption)?;
     if cek.len() != key_len {
         return Err(Failure::KeyLength);
@@ -80,13 +93,13 @@ pub(crate) fn decrypt(
         EncryptionAlgorithm::A192GCM => gcm_decrypt::<aes::Aes192>(cek, iv, aad, ciphertext, tag),
         EncryptionAlgorithm::A256GCM => gcm_decrypt::<aes::Aes256>(cek, iv, aad, ciphertext, tag),
         EncryptionAlgorithm::A128CBC_HS256 => {
-            cbc_hmac_decrypt::<aes::Aes128, Hmac<Sha256>>(cek, iv, aad, ciphertext, tag)
+            cbc_hmac_decrypt::<aes::Aes128, Hmac<Sha256>>(cek, iv, aad, &ciphertext, tag)
         }
         EncryptionAlgorithm::A192CBC_HS384 => {
-            cbc_hmac_decrypt::<aes::Aes192, Hmac<Sha384>>(cek, iv, aad, ciphertext, tag)
+            cbc_hmac_decrypt::<aes::Aes192, Hmac<Sha384>>(cek, iv, aad, &ciphertext, tag)
         }
         EncryptionAlgorithm::A256CBC_HS512 => {
-            cbc_hmac_decrypt::<aes::Aes256, Hmac<Sha512>>(cek, iv, aad, ciphertext, tag)
+            cbc_hmac_decrypt::<aes::Aes256, Hmac<Sha512>>(cek, iv, aad, &ciphertext, tag)
         }
         _ => Err(Failure::UnsupportedEncryption),
     }
@@ -117,7 +130,7 @@ fn gcm_decrypt<C>(
     cek: &[u8],
     iv: &[u8],
     aad: &[u8],
-    ciphertext: &[u8],
+    mut buf: Vec<u8>,
     tag: &[u8],
 ) -> Result<Vec<u8>, Failure>
 where
@@ -130,7 +143,6 @@ where
         aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv).map_err(|_| Failure::Decrypt)?;
     let tag =
         aes_gcm::Tag::<aes_gcm::aead::consts::U16>::try_from(tag).map_err(|_| Failure::Decrypt)?;
-    let mut buf = ciphertext.to_vec();
     cipher
         .decrypt_inout_detached(&nonce, aad, buf.as_mut_slice().into(), &tag)
         .map_err(|_| Failure::Decrypt)?;

@@ -1,5 +1,7 @@
 //! Decrypting: the `Decrypter` and what it yields, `Decrypted`.
 
+use std::sync::Arc;
+
 use jws::base64url;
 use jws::jwt_claims::{
     Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, JweCompact, Limits, Segment,
@@ -18,7 +20,7 @@ pub const DEFAULT_MAX_P2C: u64 = 310_000;
 /// A decrypted JWE: its header and plaintext (zeroized on drop, never shown by `Debug`).
 #[derive(Clone)]
 pub struct Decrypted {
-    header: Header,
+    header: Arc<Header>,
     plaintext: Zeroizing<Vec<u8>>,
     kid: Option<String>,
 }
@@ -37,7 +39,7 @@ impl std::fmt::Debug for Decrypted {
 }
 
 impl Decrypted {
-    pub(crate) fn new(header: Header, plaintext: Vec<u8>, kid: Option<String>) -> Self {
+    pub(crate) fn new(header: Arc<Header>, plaintext: Vec<u8>, kid: Option<String>) -> Self {
         Self {
             header,
             plaintext: Zeroizing::new(plaintext),
@@ -48,7 +50,7 @@ impl Decrypted {
     /// The JOSE header (for the JSON serialization: protected, shared and recipient
     /// parameters together).
     #[must_use]
-    pub const fn header(&self) -> &Header {
+    pub fn header(&self) -> &Header {
         &self.header
     }
 
@@ -78,7 +80,7 @@ impl Decrypted {
 /// [`Error::failure`] gives the reason for logs. When a content key cannot be unwrapped,
 /// a random one takes its place and decryption goes on to fail at the tag, so that the
 /// failures take the same path (RFC 7516 11.5).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Decrypter {
     keys: Vec<DecryptionKey>,
     algs: Vec<Algorithm>,
@@ -87,6 +89,62 @@ pub struct Decrypter {
     max_p2c: u64,
     max_inflated: Option<usize>,
     pub(crate) max_candidates: usize,
+    /// The header segments senders commonly produce for the trusted keys, already parsed
+    /// and sorted: a token whose header is one of them skips decoding and parsing it.
+    known_headers: Vec<(Box<str>, Arc<Header>)>,
+}
+
+impl std::fmt::Debug for Decrypter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decrypter")
+            .field("keys", &self.keys)
+            .field("algs", &self.algs)
+            .field("encs", &self.encs)
+            .field("limits", &self.limits)
+            .field("max_p2c", &self.max_p2c)
+            .field("max_inflated", &self.max_inflated)
+            .field("max_candidates", &self.max_candidates)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The compact header segments common senders produce for `key`, with their parse: for
+/// key management whose header has no per-message parameter (`dir`, `A*KW`,
+/// `RSA-OAEP*`), every `enc`, with and without `cty: "JWT"` (nested tokens), in this
+/// crate's member order, in alphabetical order and with `enc` first.
+fn known_headers(key: &DecryptionKey) -> Vec<(Box<str>, Arc<Header>)> {
+    if !matches!(
+        Mgmt::of(key.alg()),
+        Ok(Mgmt::Dir | Mgmt::AesKw(_) | Mgmt::RsaOaep { .. })
+    ) {
+        return Vec::new();
+    }
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let alg = quote(key.alg().as_str());
+    let kid = key
+        .kid()
+        .map(|k| format!(r#","kid":{}"#, quote(k)))
+        .unwrap_or_default();
+    let mut out: Vec<(Box<str>, Arc<Header>)> = Vec::new();
+    for enc in EncryptionAlgorithm::ALL {
+        let enc = quote(enc.as_str());
+        for (cty_first, cty_last) in [("", ""), (r#""cty":"JWT","#, r#","cty":"JWT""#)] {
+            for json in [
+                format!(r#"{{"alg":{alg},"enc":{enc}{kid}{cty_last}}}"#),
+                format!(r#"{{"alg":{alg},{cty_first}"enc":{enc}{kid}}}"#),
+                format!(r#"{{"enc":{enc},"alg":{alg}{kid}{cty_last}}}"#),
+            ] {
+                let segment = base64url::encode(&json);
+                if out.iter().any(|(s, _)| **s == *segment) {
+                    continue;
+                }
+                if let Ok(header) = Header::from_json(json.as_bytes(), &Limits::default()) {
+                    out.push((segment.into_boxed_str(), Arc::new(header)));
+                }
+            }
+        }
+    }
+    out
 }
 
 impl Decrypter {
@@ -108,6 +166,10 @@ impl Decrypter {
                 algs.push(k.alg().clone());
             }
         }
+        let mut known_headers: Vec<(Box<str>, Arc<Header>)> =
+            keys.iter().flat_map(known_headers).collect();
+        known_headers.sort_by(|a, b| a.0.cmp(&b.0));
+        known_headers.dedup_by(|a, b| a.0 == b.0);
         Self {
             keys,
             algs,
@@ -116,6 +178,7 @@ impl Decrypter {
             max_p2c: DEFAULT_MAX_P2C,
             max_inflated: None,
             max_candidates: 4,
+            known_headers,
         }
     }
 
@@ -245,7 +308,7 @@ impl Decrypter {
         encrypted_key: &[u8],
         iv: &[u8],
         aad: &[u8],
-        ciphertext: &[u8],
+        ciphertext: Vec<u8>,
         tag: &[u8],
     ) -> Result<(Vec<u8>, Option<String>), Error> {
         let policy = Policy {
@@ -253,15 +316,27 @@ impl Decrypter {
         };
         let mut first_failure = None;
         let mut tried = 0;
-        for key in self.candidates(header, alg) {
+        let mut candidates = self.candidates(header, alg).peekable();
+        let mut ciphertext = Some(ciphertext);
+        while let Some(key) = candidates.next() {
             tried += 1;
+            // The last candidate decrypts the buffer itself; the others, copies of it.
+            let buf = if candidates.peek().is_some() {
+                ciphertext.clone()
+            } else {
+                ciphertext.take()
+            }
+            .unwrap_or_default();
             let (cek, unwrap_failure) = match mgmt::unwrap(key, enc, header, encrypted_key, policy)
             {
                 Ok(cek) => (cek, None),
-                Err(Error::Decryption(f)) => (random(cek_len(enc).unwrap_or(32))?, Some(f)),
+                Err(Error::Decryption(f)) => (
+                    std::borrow::Cow::Owned(random(cek_len(enc).unwrap_or(32))?),
+                    Some(f),
+                ),
                 Err(other) => return Err(other),
             };
-            match content::decrypt(enc, &cek, iv, aad, ciphertext, tag) {
+            match content::decrypt_owned(enc, &cek, iv, aad, buf, tag) {
                 Ok(plaintext) if unwrap_failure.is_none() => {
                     let plaintext = match (&header.zip, self.max_inflated) {
                         (Some(_), Some(max)) => crate::zip::inflate(&plaintext, max)?,
@@ -291,26 +366,182 @@ impl Decrypter {
     /// refused parameters; [`Error::NoMatchingKey`]; [`Error::Decryption`] otherwise.
     pub fn decrypt(&self, token: &str) -> Result<Decrypted, Error> {
         let parts = JweCompact::parse(token, &self.limits)?;
-        let header = Header::from_segment(parts.header, &self.limits)?;
-        let (alg, enc) = self.check_header(&header)?;
-        let decode = |segment: Segment, text: &str| {
-            base64url::decode(text)
-                .map_err(|source| Error::Token(jws::jwt_claims::Error::Base64 { segment, source }))
+        let known = self
+            .known_headers
+            .binary_search_by(|(segment, _)| (**segment).cmp(parts.header))
+            .ok()
+            .and_then(|i| self.known_headers.get(i));
+        let header = match known {
+            Some((_, header)) => Arc::clone(header),
+            None => Arc::new(Header::from_segment(parts.header, &self.limits)?),
         };
+        let (alg, enc) = self.check_header(&header)?;
         let encrypted_key = decode(Segment::EncryptedKey, parts.encrypted_key)?;
-        let iv = decode(Segment::InitializationVector, parts.iv)?;
+        let (mut iv_buf, mut iv_heap) = ([0u8; SMALL], Vec::new());
+        let iv = decode_small(
+            Segment::InitializationVector,
+            parts.iv,
+            &mut iv_buf,
+            &mut iv_heap,
+        )?;
         let ciphertext = decode(Segment::Ciphertext, parts.ciphertext)?;
-        let tag = decode(Segment::AuthenticationTag, parts.tag)?;
+        let (mut tag_buf, mut tag_heap) = ([0u8; SMALL], Vec::new());
+        let tag = decode_small(
+            Segment::AuthenticationTag,
+            parts.tag,
+            &mut tag_buf,
+            &mut tag_heap,
+        )?;
         let (plaintext, kid) = self.open(
             &header,
             alg,
             enc,
             &encrypted_key,
-            &iv,
+            iv,
             parts.header.as_bytes(),
-            &ciphertext,
-            &tag,
+            ciphertext,
+            tag,
         )?;
         Ok(Decrypted::new(header, plaintext, kid))
+    }
+}
+
+/// The longest initialization vector or tag of a JWE content encryption (A256CBC-HS512's
+/// 32-byte tag): decoded on the stack.
+const SMALL: usize = 32;
+
+fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
+    base64url::decode(text).map_err(|source| base64_error(segment, source))
+}
+
+fn base64_error(segment: Segment, source: base64url::Base64Error) -> Error {
+    Error::Token(jws::jwt_claims::Error::Base64 { segment, source })
+}
+
+/// Decodes a segment that is short in any valid token into `small`; a longer one (which
+/// decryption will refuse) into `heap`.
+fn decode_small<'b>(
+    segment: Segment,
+    text: &str,
+    small: &'b mut [u8; SMALL],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8], Error> {
+    match base64url::decoded_len(text.len()) {
+        Some(n) if n <= SMALL => base64url::decode_to_slice(text, small)
+            .map(|n| small.get(..n).unwrap_or_default())
+            .map_err(|source| base64_error(segment, source)),
+        _ => base64url::decode_to_vec(text, heap)
+            .map(|()| heap.as_slice())
+            .map_err(|source| base64_error(segment, source)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jws::{Claims, SigningKey};
+
+    use super::*;
+    use crate::{EncryptOptions, KeySpec};
+
+    fn keys() -> Vec<DecryptionKey> {
+        vec![
+            DecryptionKey::symmetric(Algorithm::Dir, &[1; 32]).unwrap(),
+            DecryptionKey::symmetric(Algorithm::A128KW, &[2; 16])
+                .unwrap()
+                .with_kid("a\"b\\c\u{1}"),
+            DecryptionKey::generate(Algorithm::RSA_OAEP_256, &KeySpec::default())
+                .unwrap()
+                .with_kid("rsa"),
+        ]
+    }
+
+    #[test]
+    fn known_headers_are_exactly_what_parsing_gives() {
+        for key in keys() {
+            let known = known_headers(&key);
+            // 6 encs x (2 member orders without cty, 3 with).
+            assert_eq!(known.len(), 30, "{:?}", key.alg());
+            for (segment, header) in &known {
+                assert_eq!(
+                    &Header::from_segment(segment, &Limits::default()).unwrap(),
+                    &**header
+                );
+                assert_eq!(header.alg.as_ref(), Some(key.alg()));
+                assert_eq!(header.kid.as_deref(), key.kid());
+            }
+        }
+        // Per-message header parameters: nothing to cache.
+        for alg in [Algorithm::A256GCMKW, Algorithm::PBES2_HS256_A128KW] {
+            let key = DecryptionKey::symmetric(alg, &[3; 32]).unwrap();
+            assert!(known_headers(&key).is_empty());
+        }
+        let x25519 = DecryptionKey::x25519(Algorithm::ECDH_ES, &[4; 32]).unwrap();
+        assert!(known_headers(&x25519).is_empty());
+    }
+
+    /// This crate's own tokens, plain and nested, hit the cache; what they decrypt to is
+    /// the same as without it.
+    #[test]
+    fn own_tokens_use_known_headers_and_decrypt_the_same() {
+        let signer = SigningKey::hmac(Algorithm::HS256, &[9; 32]).unwrap();
+        for key in keys() {
+            let decrypter = Decrypter::new(key.clone());
+            let mut decrypted = 0;
+            for enc in EncryptionAlgorithm::ALL {
+                let options = EncryptOptions::new();
+                let Ok(plain) = crate::encrypt(&key.encryption_key(), enc.clone(), b"hi", &options)
+                else {
+                    // A `dir` key serves only the `enc` of its length.
+                    assert_eq!(key.alg(), &Algorithm::Dir);
+                    continue;
+                };
+                let nested = crate::nested::sign_then_encrypt(
+                    &signer,
+                    &Claims::new(()),
+                    &key.encryption_key(),
+                    enc.clone(),
+                )
+                .unwrap();
+                for token in [plain, nested] {
+                    let segment = token.split('.').next().unwrap();
+                    assert!(
+                        decrypter
+                            .known_headers
+                            .binary_search_by(|(s, _)| (**s).cmp(segment))
+                            .is_ok(),
+                        "{:?} {enc:?}",
+                        key.alg()
+                    );
+                    let cached = decrypter.decrypt(&token).unwrap();
+                    let mut uncached = decrypter.clone();
+                    uncached.known_headers.clear();
+                    let parsed = uncached.decrypt(&token).unwrap();
+                    assert_eq!(cached.header(), parsed.header());
+                    assert_eq!(cached.plaintext(), parsed.plaintext());
+                    assert_eq!(cached.kid(), parsed.kid());
+                    decrypted += 1;
+                }
+            }
+            assert!(decrypted >= 4, "{:?}", key.alg());
+        }
+    }
+
+    /// A cached header still goes through the policy: a refused `enc` stays refused.
+    #[test]
+    fn known_headers_do_not_bypass_the_policy() {
+        let key = DecryptionKey::symmetric(Algorithm::Dir, &[1; 32]).unwrap();
+        let token = crate::encrypt(
+            &key.encryption_key(),
+            EncryptionAlgorithm::A256GCM,
+            b"hi",
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+        let decrypter =
+            Decrypter::new(key).with_encryption_algorithms(&[EncryptionAlgorithm::A128GCM]);
+        assert!(matches!(
+            decrypter.decrypt(&token),
+            Err(Error::EncryptionNotAllowed(EncryptionAlgorithm::A256GCM))
+        ));
     }
 }

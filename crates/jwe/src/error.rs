@@ -56,8 +56,9 @@ pub enum Error {
     EncryptionNotAllowed(EncryptionAlgorithm),
     /// No trusted key matches the token's `kid` and `alg`.
     NoMatchingKey,
-    /// `RSA1_5` was asked for. It is refused: its padding oracle (Bleichenbacher) and the
-    /// `rsa` crate's timing advisory (Marvin, RUSTSEC-2023-0071) make it unsafe to decrypt.
+    /// `RSA1_5` was asked for. It is refused: its padding oracle (Bleichenbacher) and that
+    /// oracle's timing variants (Marvin; RUSTSEC-2023-0071 for `rsa` before 0.10) make it
+    /// unsafe to decrypt.
     Rsa1_5Refused,
     /// A header parameter breaks a limit or rule: PBES2 `p2c` above the cap or under
     /// 1000, `p2s` under 8 bytes, a missing `epk`/`iv`/`tag`, compression not allowed.

@@ -453,10 +453,12 @@ impl Decrypter {
                 &encrypted_key,
                 &iv,
                 aad.as_bytes(),
-                &ciphertext,
+                ciphertext.clone(),
                 &tag,
             ) {
-                Ok((plaintext, kid)) => return Ok(Decrypted::new(header, plaintext, kid)),
+                Ok((plaintext, kid)) => {
+                    return Ok(Decrypted::new(std::sync::Arc::new(header), plaintext, kid));
+                }
                 Err(e) => last_error = e,
             }
         }

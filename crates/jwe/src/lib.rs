@@ -6,7 +6,7 @@
 //! - Key management (RFC 7518 4, RFC 8037): `dir`; `A128KW`, `A192KW`, `A256KW`;
 //!   `A128GCMKW`, `A192GCMKW`, `A256GCMKW`; `ECDH-ES` and `ECDH-ES+A*KW` over P-256, P-384,
 //!   P-521 and X25519; `RSA-OAEP`, `RSA-OAEP-256`; `PBES2-HS*+A*KW`. `RSA1_5` is refused
-//!   (Bleichenbacher's padding oracle; the `rsa` crate's Marvin advisory).
+//!   (Bleichenbacher's padding oracle and its timing variant, the Marvin attack).
 //! - Content encryption (RFC 7518 5): `A128GCM`, `A192GCM`, `A256GCM`, `A128CBC-HS256`,
 //!   `A192CBC-HS384`, `A256CBC-HS512`, with a fresh random content key and IV per message.
 //! - Keys bound to one algorithm ([`EncryptionKey`], [`DecryptionKey`]) from JWK, raw

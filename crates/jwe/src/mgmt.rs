@@ -1,5 +1,7 @@
 //! Key management (RFC 7518 4): producing and recovering the content encryption key.
 
+use std::borrow::Cow;
+
 use aes_kw::KeyInit;
 use jws::base64url;
 use jws::jwt_claims::{EncryptionAlgorithm, Header, JsonObject};
@@ -396,18 +398,19 @@ fn wrap_with(
     })
 }
 
-/// Recovers the content key for `enc` from the token's header and encrypted key.
+/// Recovers the content key for `enc` from the token's header and encrypted key (for
+/// `dir`, the key itself, borrowed).
 ///
 /// Failures a sender could learn from are [`Error::Decryption`]; header rule breaks that
 /// the sender chose in plain sight (PBES2 limits, missing parameters) are
 /// [`Error::Header`].
-pub(crate) fn unwrap(
-    key: &DecryptionKey,
+pub(crate) fn unwrap<'k>(
+    key: &'k DecryptionKey,
     enc: &EncryptionAlgorithm,
     header: &Header,
     encrypted_key: &[u8],
     policy: Policy,
-) -> Result<Zeroizing<Vec<u8>>, Error> {
+) -> Result<Cow<'k, Zeroizing<Vec<u8>>>, Error> {
     let len = enc_len(enc)?;
     let mgmt = Mgmt::of(&key.alg)?;
     let secret = || match &key.key {
@@ -419,7 +422,11 @@ pub(crate) fn unwrap(
             if !encrypted_key.is_empty() {
                 return Err(Failure::Unwrap.into());
             }
-            secret()?.clone()
+            let secret = secret()?;
+            if secret.len() != len {
+                return Err(Failure::KeyLength.into());
+            }
+            return Ok(Cow::Borrowed(secret));
         }
         Mgmt::AesKw(_) => aes_kw_unwrap(secret()?, encrypted_key)?,
         Mgmt::AesGcmKw(_) => gcm_unwrap(secret()?, encrypted_key, header)?,
@@ -476,5 +483,5 @@ pub(crate) fn unwrap(
     if cek.len() != len {
         return Err(Failure::KeyLength.into());
     }
-    Ok(cek)
+    Ok(Cow::Owned(cek))
 }

@@ -153,7 +153,7 @@ mod tests {
 
     proptest! {
         /// Splitting agrees with `str::split` on any text, dots anywhere (also past the
-        /// counting blocks of 255 bytes), and reports the count it found.
+        /// counting blocks of 192 bytes), and reports the count it found.
         #[test]
         fn split_agrees_with_str_split(
             segments in prop::collection::vec("[a-zA-Z0-9_\\-\\. é]{0,300}", 1..8),
