@@ -140,7 +140,14 @@ pub fn encrypt(
     let (ciphertext, tag) =
         content::encrypt(&enc, &prepared.cek, &iv, protected.as_bytes(), plaintext)?;
     let mut token = protected;
-    for part in [prepared.encrypted_key.as_slice(), &iv, &ciphertext, &tag] {
+    let parts = [prepared.encrypted_key.as_slice(), &iv, &ciphertext, &tag];
+    token.reserve(
+        parts
+            .iter()
+            .map(|p| 1 + base64url::encoded_len(p.len()))
+            .sum(),
+    );
+    for part in parts {
         token.push('.');
         base64url::encode_to(part, &mut token);
     }
