@@ -9,8 +9,10 @@
 //! from run to run on this project's 2-core VM). Interleaving puts both sides of a ratio in
 //! the same few milliseconds, so drift cancels.
 //!
-//! `cargo bench -p jose-bench --bench ratio` (or `cargo xtask bench`). Prints a Markdown
-//! table after a line `<!-- ratio table -->`.
+//! `cargo bench -p jose-bench --bench ratio` (or `cargo xtask bench`, which runs it in
+//! three processes and combines them). Prints a Markdown table after a line
+//! `<!-- ratio table -->`, then one tab-separated `RATIO` line per operation: name, floor
+//! ns, and the median ratio of each contender (`-` where there is none).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -146,7 +148,7 @@ fn main() {
     println!(
         "| operation | floor ns | jws / jwe | jsonwebtoken | jwt-simple |\n|---|---:|---:|---:|---:|"
     );
-    for (name, floor, ratios) in rows {
+    for (name, floor, ratios) in &rows {
         let cell = |i: usize| {
             ratios.get(i).map_or_else(
                 || "-".to_owned(),
@@ -159,6 +161,16 @@ fn main() {
             cell(2),
             cell(3)
         );
+    }
+    for (name, floor, ratios) in &rows {
+        let mids: Vec<String> = (1..4)
+            .map(|i| {
+                ratios
+                    .get(i)
+                    .map_or_else(|| "-".to_owned(), |r| format!("{:.4}", r.1))
+            })
+            .collect();
+        println!("RATIO\t{name}\t{floor:.0}\t{}", mids.join("\t"));
     }
 }
 
