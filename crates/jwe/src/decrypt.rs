@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use jws::base64url;
 use jws::jwt_claims::{
-    Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, JweCompact, Limits, Segment,
+    Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, JweCompact, KnownHeaders, Limits,
+    Segment,
 };
 use zeroize::Zeroizing;
 
@@ -91,7 +92,7 @@ pub struct Decrypter {
     pub(crate) max_candidates: usize,
     /// The header segments senders commonly produce for the trusted keys, already parsed
     /// and sorted: a token whose header is one of them skips decoding and parsing it.
-    known_headers: Vec<(Box<str>, Arc<Header>)>,
+    known_headers: KnownHeaders,
 }
 
 impl std::fmt::Debug for Decrypter {
@@ -108,11 +109,11 @@ impl std::fmt::Debug for Decrypter {
     }
 }
 
-/// The compact header segments common senders produce for `key`, with their parse: for
-/// key management whose header has no per-message parameter (`dir`, `A*KW`,
-/// `RSA-OAEP*`), every `enc`, with and without `cty: "JWT"` (nested tokens), in this
-/// crate's member order, in alphabetical order and with `enc` first.
-fn known_headers(key: &DecryptionKey) -> Vec<(Box<str>, Arc<Header>)> {
+/// The protected headers common senders write for `key`, for key management whose
+/// header has no per-message parameter (`dir`, `A*KW`, `RSA-OAEP*`): every `enc`, with
+/// and without `cty: "JWT"` (nested tokens), in this crate's member order, in
+/// alphabetical order and with `enc` first.
+fn header_forms(key: &DecryptionKey) -> Vec<String> {
     if !matches!(
         Mgmt::of(key.alg()),
         Ok(Mgmt::Dir | Mgmt::AesKw(_) | Mgmt::RsaOaep { .. })
@@ -125,26 +126,25 @@ fn known_headers(key: &DecryptionKey) -> Vec<(Box<str>, Arc<Header>)> {
         .kid()
         .map(|k| format!(r#","kid":{}"#, quote(k)))
         .unwrap_or_default();
-    let mut out: Vec<(Box<str>, Arc<Header>)> = Vec::new();
+    let mut out = Vec::new();
     for enc in EncryptionAlgorithm::ALL {
         let enc = quote(enc.as_str());
         for (cty_first, cty_last) in [("", ""), (r#""cty":"JWT","#, r#","cty":"JWT""#)] {
-            for json in [
-                format!(r#"{{"alg":{alg},"enc":{enc}{kid}{cty_last}}}"#),
-                format!(r#"{{"alg":{alg},{cty_first}"enc":{enc}{kid}}}"#),
-                format!(r#"{{"enc":{enc},"alg":{alg}{kid}{cty_last}}}"#),
-            ] {
-                let segment = base64url::encode(&json);
-                if out.iter().any(|(s, _)| **s == *segment) {
-                    continue;
-                }
-                if let Ok(header) = Header::from_json(json.as_bytes(), &Limits::default()) {
-                    out.push((segment.into_boxed_str(), Arc::new(header)));
-                }
-            }
+            out.push(format!(r#"{{"alg":{alg},"enc":{enc}{kid}{cty_last}}}"#));
+            out.push(format!(r#"{{"alg":{alg},{cty_first}"enc":{enc}{kid}}}"#));
+            out.push(format!(r#"{{"enc":{enc},"alg":{alg}{kid}{cty_last}}}"#));
         }
     }
     out
+}
+
+/// The headers of [`header_forms`] for every key, parsed.
+fn known_headers(keys: &[DecryptionKey]) -> KnownHeaders {
+    let mut known = KnownHeaders::new();
+    for key in keys {
+        known.extend(header_forms(key).iter().map(String::as_str));
+    }
+    known
 }
 
 impl Decrypter {
@@ -166,10 +166,7 @@ impl Decrypter {
                 algs.push(k.alg().clone());
             }
         }
-        let mut known_headers: Vec<(Box<str>, Arc<Header>)> =
-            keys.iter().flat_map(known_headers).collect();
-        known_headers.sort_by(|a, b| a.0.cmp(&b.0));
-        known_headers.dedup_by(|a, b| a.0 == b.0);
+        let known_headers = known_headers(&keys);
         Self {
             keys,
             algs,
@@ -366,32 +363,16 @@ impl Decrypter {
     /// refused parameters; [`Error::NoMatchingKey`]; [`Error::Decryption`] otherwise.
     pub fn decrypt(&self, token: &str) -> Result<Decrypted, Error> {
         let parts = JweCompact::parse(token, &self.limits)?;
-        let known = self
-            .known_headers
-            .binary_search_by(|(segment, _)| (**segment).cmp(parts.header))
-            .ok()
-            .and_then(|i| self.known_headers.get(i));
-        let header = match known {
-            Some((_, header)) => Arc::clone(header),
-            None => Arc::new(Header::from_segment(parts.header, &self.limits)?),
-        };
+        let header = self.known_headers.header(parts.header, &self.limits)?;
         let (alg, enc) = self.check_header(&header)?;
         let encrypted_key = decode(Segment::EncryptedKey, parts.encrypted_key)?;
         let (mut iv_buf, mut iv_heap) = ([0u8; SMALL], Vec::new());
-        let iv = decode_small(
-            Segment::InitializationVector,
-            parts.iv,
-            &mut iv_buf,
-            &mut iv_heap,
-        )?;
+        let iv = base64url::decode_in(parts.iv, &mut iv_buf, &mut iv_heap)
+            .map_err(|source| base64_error(Segment::InitializationVector, source))?;
         let ciphertext = decode(Segment::Ciphertext, parts.ciphertext)?;
         let (mut tag_buf, mut tag_heap) = ([0u8; SMALL], Vec::new());
-        let tag = decode_small(
-            Segment::AuthenticationTag,
-            parts.tag,
-            &mut tag_buf,
-            &mut tag_heap,
-        )?;
+        let tag = base64url::decode_in(parts.tag, &mut tag_buf, &mut tag_heap)
+            .map_err(|source| base64_error(Segment::AuthenticationTag, source))?;
         let (plaintext, kid) = self.open(
             &header,
             alg,
@@ -407,7 +388,8 @@ impl Decrypter {
 }
 
 /// The longest initialization vector or tag of a JWE content encryption (A256CBC-HS512's
-/// 32-byte tag): decoded on the stack.
+/// 32-byte tag): decoded on the stack (anything longer, which decryption refuses, on the
+/// heap).
 const SMALL: usize = 32;
 
 fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
@@ -416,24 +398,6 @@ fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
 
 fn base64_error(segment: Segment, source: base64url::Base64Error) -> Error {
     Error::Token(jws::jwt_claims::Error::Base64 { segment, source })
-}
-
-/// Decodes a segment that is short in any valid token into `small`; a longer one (which
-/// decryption will refuse) into `heap`.
-fn decode_small<'b>(
-    segment: Segment,
-    text: &str,
-    small: &'b mut [u8; SMALL],
-    heap: &'b mut Vec<u8>,
-) -> Result<&'b [u8], Error> {
-    match base64url::decoded_len(text.len()) {
-        Some(n) if n <= SMALL => base64url::decode_to_slice(text, small)
-            .map(|n| small.get(..n).unwrap_or_default())
-            .map_err(|source| base64_error(segment, source)),
-        _ => base64url::decode_to_vec(text, heap)
-            .map(|()| heap.as_slice())
-            .map_err(|source| base64_error(segment, source)),
-    }
 }
 
 #[cfg(test)]
@@ -458,10 +422,10 @@ mod tests {
     #[test]
     fn known_headers_are_exactly_what_parsing_gives() {
         for key in keys() {
-            let known = known_headers(&key);
+            let known = known_headers(std::slice::from_ref(&key));
             // 6 encs x (2 member orders without cty, 3 with).
             assert_eq!(known.len(), 30, "{:?}", key.alg());
-            for (segment, header) in &known {
+            for (segment, header) in known.iter() {
                 assert_eq!(
                     &Header::from_segment(segment, &Limits::default()).unwrap(),
                     &**header
@@ -473,10 +437,10 @@ mod tests {
         // Per-message header parameters: nothing to cache.
         for alg in [Algorithm::A256GCMKW, Algorithm::PBES2_HS256_A128KW] {
             let key = DecryptionKey::symmetric(alg, &[3; 32]).unwrap();
-            assert!(known_headers(&key).is_empty());
+            assert!(known_headers(&[key]).is_empty());
         }
         let x25519 = DecryptionKey::x25519(Algorithm::ECDH_ES, &[4; 32]).unwrap();
-        assert!(known_headers(&x25519).is_empty());
+        assert!(known_headers(&[x25519]).is_empty());
     }
 
     /// This crate's own tokens, plain and nested, hit the cache; what they decrypt to is
@@ -505,16 +469,13 @@ mod tests {
                 for token in [plain, nested] {
                     let segment = token.split('.').next().unwrap();
                     assert!(
-                        decrypter
-                            .known_headers
-                            .binary_search_by(|(s, _)| (**s).cmp(segment))
-                            .is_ok(),
+                        decrypter.known_headers.get(segment).is_some(),
                         "{:?} {enc:?}",
                         key.alg()
                     );
                     let cached = decrypter.decrypt(&token).unwrap();
                     let mut uncached = decrypter.clone();
-                    uncached.known_headers.clear();
+                    uncached.known_headers = KnownHeaders::new();
                     let parsed = uncached.decrypt(&token).unwrap();
                     assert_eq!(cached.header(), parsed.header());
                     assert_eq!(cached.plaintext(), parsed.plaintext());

@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use jwt_claims::{Algorithm, Claims, Header, JwsCompact, Limits, Segment, Validation, base64url};
+use jwt_claims::{
+    Algorithm, Claims, Header, JwsCompact, KnownHeaders, Limits, Segment, Validation, base64url,
+};
 use serde::de::{Deserialize, DeserializeOwned};
 
 use crate::{Error, Jwk, JwkSet, KeyError, VerifyingKey};
@@ -26,16 +28,10 @@ fn decode_signature<'b>(
     small: &'b mut [u8; SMALL_SIGNATURE],
     large: &'b mut Vec<u8>,
 ) -> Result<&'b [u8], Error> {
-    let decoded = match base64url::decoded_len(segment.len()) {
-        Some(n) if n <= SMALL_SIGNATURE => {
-            base64url::decode_to_slice(segment, small).map(|n| small.get(..n).unwrap_or_default())
-        }
-        Some(n) if n <= MAX_SIGNATURE => {
-            base64url::decode_to_vec(segment, large).map(|()| large.as_slice())
-        }
-        _ => return Err(Error::InvalidSignature),
-    };
-    match decoded {
+    if base64url::decoded_len(segment.len()).is_none_or(|n| n > MAX_SIGNATURE) {
+        return Err(Error::InvalidSignature);
+    }
+    match base64url::decode_in(segment, small, large) {
         Ok(signature) if !signature.is_empty() => Ok(signature),
         _ => Err(Error::InvalidSignature),
     }
@@ -152,7 +148,7 @@ pub struct Verifier {
     unencoded: bool,
     /// The header segments that signers commonly produce for the trusted keys, already
     /// parsed: a token whose header is one of them skips decoding and parsing it.
-    known_headers: Vec<(Box<str>, Arc<Header>)>,
+    known_headers: KnownHeaders,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -167,8 +163,9 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-/// The compact header segments common signers produce for `key`, with their parse.
-fn known_headers(key: &VerifyingKey) -> Vec<(Box<str>, Arc<Header>)> {
+/// The protected headers common signers write for `key`: this crate's, the RFC examples'
+/// and alphabetical member orders, and `typ` first (jsonwebtoken and others).
+fn header_forms(key: &VerifyingKey) -> [String; 4] {
     let alg = key.alg().as_str();
     let kid = key
         .kid()
@@ -177,29 +174,24 @@ fn known_headers(key: &VerifyingKey) -> Vec<(Box<str>, Arc<Header>)> {
         .as_deref()
         .map(|k| format!(r#","kid":{k}"#))
         .unwrap_or_default();
-    let forms = [
-        // This crate, and the RFC examples' order.
+    [
         format!(r#"{{"alg":"{alg}","typ":"JWT"{kid_member}}}"#),
         format!(r#"{{"alg":"{alg}"{kid_member}}}"#),
-        // jsonwebtoken and others that write `typ` first.
         format!(r#"{{"typ":"JWT","alg":"{alg}"{kid_member}}}"#),
-        // Alphabetical order (Go, Python and serde_json's default maps).
         match &kid {
             Some(k) => format!(r#"{{"alg":"{alg}","kid":{k},"typ":"JWT"}}"#),
             None => format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#),
         },
-    ];
-    let mut out: Vec<(Box<str>, Arc<Header>)> = Vec::new();
-    for json in forms {
-        let segment = base64url::encode(&json);
-        if out.iter().any(|(s, _)| **s == *segment) {
-            continue;
-        }
-        if let Ok(header) = Header::from_json(json.as_bytes(), &Limits::default()) {
-            out.push((segment.into_boxed_str(), Arc::new(header)));
-        }
+    ]
+}
+
+/// The headers of [`header_forms`] for every key, parsed.
+fn known_headers(keys: &[VerifyingKey]) -> KnownHeaders {
+    let mut known = KnownHeaders::new();
+    for key in keys {
+        known.extend(header_forms(key).iter().map(String::as_str));
     }
-    out
+    known
 }
 
 fn check_allowed(allowed: &[Algorithm]) -> Result<(), KeyError> {
@@ -216,7 +208,7 @@ impl Verifier {
     pub const DEFAULT_MAX_CANDIDATES: usize = 4;
 
     fn build(keys: Vec<VerifyingKey>, allowed: Vec<Algorithm>) -> Self {
-        let known_headers = keys.iter().flat_map(known_headers).collect();
+        let known_headers = known_headers(&keys);
         Self {
             keys,
             allowed,
@@ -411,14 +403,7 @@ impl Verifier {
     /// Steps 1 to 4: format, header, `crit`, key choice, signature.
     fn check<'t>(&self, token: &'t str, detached: Option<&[u8]>) -> Result<Checked<'t>, Error> {
         let parts = JwsCompact::parse(token, &self.limits)?;
-        let header = match self
-            .known_headers
-            .iter()
-            .find(|(seg, _)| **seg == *parts.header)
-        {
-            Some((_, header)) => Arc::clone(header),
-            None => Arc::new(Header::from_segment(parts.header, &self.limits)?),
-        };
+        let header = self.known_headers.header(parts.header, &self.limits)?;
         let understood: &[&str] = if self.unencoded { &["b64"] } else { &[] };
         let unencoded = header.b64 == Some(false);
         if unencoded {
@@ -574,9 +559,9 @@ mod tests {
                 .verifying_key(),
         ];
         for key in &keys {
-            let known = known_headers(key);
+            let known = known_headers(std::slice::from_ref(key));
             assert!(known.len() >= 3);
-            for (segment, header) in &known {
+            for (segment, header) in known.iter() {
                 assert_eq!(
                     &Header::from_segment(segment, &Limits::default()).unwrap(),
                     &**header
@@ -590,9 +575,9 @@ mod tests {
         let token = crate::sign(&signer, &Claims::new(())).unwrap();
         let segment = token.split('.').next().unwrap();
         assert!(
-            known_headers(&signer.verifying_key())
-                .iter()
-                .any(|(s, _)| &**s == segment)
+            known_headers(&[signer.verifying_key()])
+                .get(segment)
+                .is_some()
         );
     }
 }

@@ -178,9 +178,54 @@ pub fn decode_to_vec(input: impl AsRef<[u8]>, out: &mut Vec<u8>) -> Result<(), B
     }
 }
 
+/// Decodes strict, unpadded base64url into `stack` when the result fits, else into `heap`
+/// (appended to what it holds): short segments (headers, signatures, IVs, tags) cost no
+/// allocation, and a long one is still decoded.
+///
+/// # Errors
+/// [`Base64Error`] when the input is not canonical unpadded base64url.
+///
+/// ```
+/// let (mut stack, mut heap) = ([0u8; 8], Vec::new());
+/// let bytes = jwt_claims::base64url::decode_in("aGk", &mut stack, &mut heap).unwrap();
+/// assert_eq!(bytes, b"hi");
+/// assert!(heap.capacity() == 0);
+/// ```
+pub fn decode_in<'b>(
+    input: impl AsRef<[u8]>,
+    stack: &'b mut [u8],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8], Base64Error> {
+    let input = input.as_ref();
+    let needed = decoded_len(input.len()).ok_or(Base64Error::InvalidLength)?;
+    if needed <= stack.len() {
+        let n = decode_to_slice(input, stack)?;
+        return Ok(stack.get(..n).unwrap_or_default());
+    }
+    let start = heap.len();
+    decode_to_vec(input, heap)?;
+    Ok(heap.get(start..).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_in_uses_the_stack_when_it_fits() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        for len in [0, 1, 2, 3, 31, 32, 33, 200] {
+            let text = encode(&data[..len]);
+            let (mut stack, mut heap) = ([0u8; 32], Vec::new());
+            let out = decode_in(&text, &mut stack, &mut heap).unwrap().to_vec();
+            assert_eq!(out, &data[..len]);
+            assert_eq!(heap.is_empty(), len <= 32, "{len}");
+        }
+        let (mut stack, mut heap) = ([0u8; 4], Vec::new());
+        assert!(decode_in("a", &mut stack, &mut heap).is_err());
+        assert!(decode_in("aGl", &mut stack, &mut heap).is_err());
+        assert!(decode_in("aGk=", &mut stack, &mut heap).is_err());
+    }
 
     #[test]
     fn rfc4648_vectors_without_padding() {

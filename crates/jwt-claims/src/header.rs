@@ -184,21 +184,14 @@ impl Header {
     /// [`Error::Base64`] or [`Error::Json`], naming [`Segment::Header`].
     pub fn from_segment(segment: &str, limits: &Limits) -> Result<Self, Error> {
         // Headers are short: decode on the stack when they fit.
-        let mut stack = [0u8; 512];
-        let mut heap;
-        let buf: &mut [u8] = match base64url::decoded_len(segment.len()) {
-            Some(n) if n <= stack.len() => &mut stack,
-            Some(n) => {
-                heap = vec![0; n];
-                &mut heap
+        let (mut stack, mut heap) = ([0u8; 512], Vec::new());
+        let json = base64url::decode_in(segment, &mut stack, &mut heap).map_err(|source| {
+            Error::Base64 {
+                segment: Segment::Header,
+                source,
             }
-            None => &mut [],
-        };
-        let n = base64url::decode_to_slice(segment, buf).map_err(|source| Error::Base64 {
-            segment: Segment::Header,
-            source,
         })?;
-        Self::from_json(buf.get(..n).unwrap_or_default(), limits).map_err(|source| Error::Json {
+        Self::from_json(json, limits).map_err(|source| Error::Json {
             segment: Segment::Header,
             source,
         })
