@@ -24,6 +24,7 @@ fn main() {
     let cipher = <aes_gcm::Aes256Gcm as aes_gcm::KeyInit>::new_from_slice(&[7; 32]).unwrap();
     let dir_key = jwe::DecryptionKey::symmetric(jwe::Algorithm::Dir, &[7; 32]).unwrap();
     let dir_token = jose_bench::dir_floor::floor_encrypt(&cipher, &floor_claims);
+    let enc_key = dir_key.encryption_key();
     let decrypter = jwe::Decrypter::new(dir_key);
     for _ in 0..n {
         match what.as_str() {
@@ -51,6 +52,24 @@ fn main() {
                 black_box(
                     serde_json::from_slice::<jose_bench::AccessClaims>(d.plaintext()).unwrap(),
                 );
+            }
+            "dir-encrypt" => {
+                let json = serde_json::to_vec(black_box(&floor_claims)).unwrap();
+                black_box(
+                    jwe::encrypt(
+                        &enc_key,
+                        jwe::EncryptionAlgorithm::A256GCM,
+                        &json,
+                        &jwe::EncryptOptions::new(),
+                    )
+                    .unwrap(),
+                );
+            }
+            "dir-floor-encrypt" => {
+                black_box(jose_bench::dir_floor::floor_encrypt(
+                    &cipher,
+                    black_box(&floor_claims),
+                ));
             }
             "dir-floor-decrypt" => {
                 black_box(jose_bench::dir_floor::floor_decrypt(
