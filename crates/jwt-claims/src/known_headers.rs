@@ -107,12 +107,21 @@ impl KnownHeaders {
     }
 }
 
-impl<'a> Extend<&'a str> for KnownHeaders {
+impl<S: AsRef<str>> Extend<S> for KnownHeaders {
     /// Adds each JSON text as [`KnownHeaders::insert_json`] does.
-    fn extend<I: IntoIterator<Item = &'a str>>(&mut self, iter: I) {
+    fn extend<I: IntoIterator<Item = S>>(&mut self, iter: I) {
         for json in iter {
-            self.insert_json(json);
+            self.insert_json(json.as_ref());
         }
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for KnownHeaders {
+    /// The headers of these JSON texts, as [`KnownHeaders::insert_json`] adds them.
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut known = Self::new();
+        known.extend(iter);
+        known
     }
 }
 
@@ -157,5 +166,7 @@ mod tests {
             Err(Error::Base64 { .. })
         ));
         assert!(format!("{known:?}").contains("len: 4"));
+        let collected: KnownHeaders = texts.iter().collect();
+        assert_eq!(collected.len(), 4);
     }
 }
