@@ -151,6 +151,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// `split::<N>` gives what `str::split` gives, or the count `str::split` finds.
+    fn agrees_with_str_split<const N: usize>(token: &str) -> Result<(), TestCaseError> {
+        let expected: Vec<&str> = token.split('.').collect();
+        match split::<N>(token, &Limits::default()) {
+            Ok(parts) => prop_assert_eq!(parts.as_slice(), expected.as_slice()),
+            Err(Error::SegmentCount { expected: n, found }) => {
+                prop_assert_eq!(n, N);
+                prop_assert_ne!(expected.len(), N);
+                prop_assert_eq!(found, expected.len());
+            }
+            Err(e) => prop_assert!(false, "{e:?}"),
+        }
+        Ok(())
+    }
+
     proptest! {
         /// Splitting agrees with `str::split` on any text, dots anywhere (also past the
         /// counting blocks of 192 bytes), and reports the count it found.
@@ -159,24 +174,8 @@ mod tests {
             segments in prop::collection::vec("[a-zA-Z0-9_\\-\\. é]{0,300}", 1..8),
         ) {
             let token = segments.join(".");
-            let l = Limits::default();
-            let expected: Vec<&str> = token.split('.').collect();
-            match split::<3>(&token, &l) {
-                Ok(parts) => prop_assert_eq!(parts.as_slice(), expected.as_slice()),
-                Err(Error::SegmentCount { expected: 3, found }) => {
-                    prop_assert_ne!(expected.len(), 3);
-                    prop_assert_eq!(found, expected.len());
-                }
-                Err(e) => prop_assert!(false, "{e:?}"),
-            }
-            match split::<5>(&token, &l) {
-                Ok(parts) => prop_assert_eq!(parts.as_slice(), expected.as_slice()),
-                Err(Error::SegmentCount { expected: 5, found }) => {
-                    prop_assert_ne!(expected.len(), 5);
-                    prop_assert_eq!(found, expected.len());
-                }
-                Err(e) => prop_assert!(false, "{e:?}"),
-            }
+            agrees_with_str_split::<3>(&token)?;
+            agrees_with_str_split::<5>(&token)?;
         }
     }
 
