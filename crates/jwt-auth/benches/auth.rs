@@ -35,7 +35,7 @@ fn config() -> AuthorityConfig {
     AuthorityConfig::new(
         "https://auth.example",
         "https://api.example",
-        KeyEncryptionKey::a256kw(&[9; 32]).unwrap(),
+        KeyEncryptionKey::new(&[9; 32]).unwrap(),
     )
 }
 

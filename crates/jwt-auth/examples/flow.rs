@@ -1,13 +1,14 @@
 //! The whole flow against SQLite, one step at a time: login, authenticated request,
-//! refresh (rotation), a stolen refresh token replayed (reuse detected, session revoked),
-//! key rotation, logout, logout everywhere.
+//! two tabs refreshing at once (one successor, no logout), refresh (rotation), a stolen
+//! refresh token replayed (reuse detected, session revoked), key rotation, logout, logout
+//! everywhere.
 //!
 //! Run with `cargo run -p jwt-auth --example flow`.
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
 
-use jwt_auth::cookie;
+use jwt_auth::cookie::CookieOptions;
 use jwt_auth::{
     AuthError, Authenticator, Authority, AuthorityConfig, DenyList, KeyEncryptionKey, LoginOptions,
     SqliteStore,
@@ -44,8 +45,10 @@ async fn main() -> Result<(), AuthError> {
     let store = SqliteStore::open(&path)?;
 
     // In production the key-encryption key comes from a secrets manager, never the database.
-    let kek = KeyEncryptionKey::a256kw(&[0x42; 32])?;
-    let deny = Arc::new(DenyList::new(10_000, jwt_auth::DEFAULT_ACCESS_TTL));
+    let kek = KeyEncryptionKey::new(&[0x42; 32])?;
+    // Entries last the access-token lifetime plus the resource servers' leeway (60 s).
+    let deny = Arc::new(DenyList::new(10_000, jwt_auth::DEFAULT_ACCESS_TTL, 60));
+    let cookie = CookieOptions::new();
     let config = AuthorityConfig::new("https://auth.example", "https://api.example", kek)
         .with_deny_list(Arc::clone(&deny));
     let authority: Authority<_, Profile> = Authority::open(config, store).await?;
@@ -71,7 +74,8 @@ async fn main() -> Result<(), AuthError> {
     );
     println!(
         "   Set-Cookie: {}",
-        cookie::refresh_cookie(&pair.refresh_token, pair.refresh_max_age())
+        cookie
+            .set_cookie(&pair.refresh_token, pair.refresh_max_age())
             .replace(pair.refresh_token.expose(), "<refresh token>")
     );
 
@@ -92,12 +96,31 @@ async fn main() -> Result<(), AuthError> {
         claims.custom.sid
     );
 
-    let rotated = authority.refresh(pair.refresh_token.expose()).await?;
-    println!("5. Refresh: a new pair in the same session; the old refresh token is consumed");
+    // Two tabs of the same browser find the access token expired and refresh at once,
+    // with the same cookie. Within the grace period (10 s by default) both get the same
+    // successor: nobody is logged out, and the session has still one live refresh token.
+    let (tab_a, tab_b) = tokio::join!(
+        authority.refresh(pair.refresh_token.expose()),
+        authority.refresh(pair.refresh_token.expose())
+    );
+    let (tab_a, tab_b) = (tab_a?, tab_b?);
+    if tab_a.refresh_token.expose() != tab_b.refresh_token.expose() {
+        return Err(unexpected("two tabs got two live refresh tokens"));
+    }
+    println!(
+        "5. Two tabs refreshed at once: both got the same successor refresh token and their \
+         own access token; the session goes on"
+    );
+
+    let rotated = authority.refresh(tab_a.refresh_token.expose()).await?;
+    println!("   A later refresh: a new pair in the same session; the successor is consumed");
 
     match authority.refresh(pair.refresh_token.expose()).await {
         Err(AuthError::RefreshTokenReused) => {
-            println!("6. The old refresh token replayed: reuse detected, the session is revoked");
+            println!(
+                "6. The first refresh token replayed (its successor was used): reuse detected, \
+                 the session is revoked"
+            );
         }
         other => return Err(unexpected(&format!("replay gave {other:?}"))),
     }
@@ -135,7 +158,7 @@ async fn main() -> Result<(), AuthError> {
     println!("   a token signed before the rotation still verifies (its key is retiring)");
 
     authority.logout(again.refresh_token.expose()).await?;
-    println!("8. Logout: Set-Cookie: {}", cookie::clear_refresh_cookie());
+    println!("8. Logout: Set-Cookie: {}", cookie.clear_cookie());
     for _ in 0..2 {
         authority
             .login(

@@ -87,7 +87,8 @@ impl Authenticator {
         self
     }
 
-    /// Refuses the access tokens of sessions on this deny-list.
+    /// Refuses the access tokens of sessions on this deny-list (in-process: see
+    /// [`DenyList`]). Build the list with this authenticator's leeway (60 s by default).
     #[must_use]
     pub fn with_deny_list(mut self, list: Arc<DenyList>) -> Self {
         self.deny_list = Some(list);
@@ -129,10 +130,13 @@ impl Authenticator {
             jws::Error::Validation(ValidationError::Expired { .. }) => AuthError::Expired,
             other => AuthError::InvalidToken(other.to_string()),
         })?;
-        if let Some(list) = &self.deny_list
-            && list.is_denied(&verified.claims().custom.sid, self.clock.now())
-        {
-            return Err(AuthError::SessionRevoked);
+        if let Some(list) = &self.deny_list {
+            let claims = verified.claims();
+            // `iat` is required by the validation; a token without one is refused anyway.
+            let issued_at = claims.iat.unwrap_or(NumericDate::MAX);
+            if list.is_denied(&claims.custom.sid, issued_at, self.clock.now()) {
+                return Err(AuthError::SessionRevoked);
+            }
         }
         Ok(verified)
     }

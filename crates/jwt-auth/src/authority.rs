@@ -4,13 +4,13 @@ use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
 
 use jwe::{EncryptOptions, EncryptionAlgorithm, EncryptionKey};
-use jws::{Algorithm, Claims, Clock, Header, JwkSet, NumericDate, SystemClock};
+use jws::{Algorithm, Claims, Clock, Header, JwkSet, NumericDate, SystemClock, Validation};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::deny::DenyList;
-use crate::keyring::{KeyEncryptionKey, KeyRing};
-use crate::store::{RefreshRecord, Rotation, Store};
+use crate::keyring::{KeyEncryptionKey, KeyRing, KeyRingError};
+use crate::store::{RefreshRecord, Rotation, RotationRequest, Store};
 use crate::token::{FamilyId, RefreshToken, random};
 use crate::{AccessClaims, AuthError};
 
@@ -20,6 +20,11 @@ pub const DEFAULT_ACCESS_TTL: u64 = 30 * 60;
 pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
 /// Fourteen days: the default idle lifetime of a refresh token.
 pub const DEFAULT_REFRESH_IDLE: u64 = 14 * 24 * 3600;
+/// Ten seconds: the default grace period of refresh-token rotation (see
+/// [`AuthorityConfig::with_grace_period`]).
+pub const DEFAULT_GRACE: u64 = 10;
+/// Seven days: how long a revoked key stays in the ring (never published) by default.
+pub const DEFAULT_REVOKED_KEY_RETENTION: u64 = 7 * 24 * 3600;
 
 /// What an [`Authority`] issues and how.
 #[derive(Debug, Clone)]
@@ -31,6 +36,8 @@ pub struct AuthorityConfig {
     refresh_ttl: u64,
     refresh_idle: u64,
     grace: u64,
+    leeway: u64,
+    revoked_retention: u64,
     encrypt_to: Option<(EncryptionKey, EncryptionAlgorithm)>,
     clock: Arc<dyn Clock>,
     deny_list: Option<Arc<DenyList>>,
@@ -40,7 +47,8 @@ pub struct AuthorityConfig {
 impl AuthorityConfig {
     /// An issuer (`iss`) issuing to an audience (`aud`), whose keys are sealed at rest by
     /// `kek`. Defaults: EdDSA, access tokens of 30 minutes, refresh tokens of 30 days
-    /// absolute and 14 days idle, no grace period, the system clock.
+    /// absolute and 14 days idle, a grace period of 10 s, a leeway of 60 s, revoked keys
+    /// kept 7 days, the system clock.
     #[must_use]
     pub fn new(
         issuer: impl Into<String>,
@@ -54,7 +62,9 @@ impl AuthorityConfig {
             access_ttl: DEFAULT_ACCESS_TTL,
             refresh_ttl: DEFAULT_REFRESH_TTL,
             refresh_idle: DEFAULT_REFRESH_IDLE,
-            grace: 0,
+            grace: DEFAULT_GRACE,
+            leeway: Validation::DEFAULT_LEEWAY,
+            revoked_retention: DEFAULT_REVOKED_KEY_RETENTION,
             encrypt_to: None,
             clock: Arc::new(SystemClock),
             deny_list: None,
@@ -97,13 +107,38 @@ impl AuthorityConfig {
         self
     }
 
-    /// Seconds during which a refresh token that was just rotated may be rotated again
-    /// without counting as reuse (two tabs refreshing at once). Each such use issues a
-    /// further token in the same session; a reuse after the grace period still revokes the
-    /// session. Default 0: any second use is reuse.
+    /// Seconds during which a refresh token that was just rotated may be presented again
+    /// and get **the same** successor (and a fresh access token): two tabs, or two
+    /// requests racing after a page load, refresh at once without logging the user out.
+    /// No second live token ever exists; presenting the token after its successor was
+    /// used, an older token, or after the grace period is reuse and revokes the session.
+    ///
+    /// Default 10 s (Supabase uses 10 s, Okta 30 s, Auth0 none). The trade-off: a thief
+    /// who replays a stolen token within the grace period of its legitimate rotation gets
+    /// the same successor as the user, and the two then share one chain until the next
+    /// presentation outside a grace period gives the theft away. 0 turns the grace off:
+    /// every second presentation is reuse, at the price of logging out users whose tabs
+    /// race.
     #[must_use]
     pub const fn with_grace_period(mut self, secs: u64) -> Self {
         self.grace = secs;
+        self
+    }
+
+    /// The leeway resource servers allow past an access token's `exp` (60 s by default,
+    /// as [`Validation`]): a retiring key is published until its last token's `exp` plus
+    /// this.
+    #[must_use]
+    pub const fn with_leeway(mut self, secs: u64) -> Self {
+        self.leeway = secs;
+        self
+    }
+
+    /// How long a revoked key stays in the ring (never published, so that
+    /// [`KeyRing::state`] still answers for it) before it is pruned. Default 7 days.
+    #[must_use]
+    pub const fn with_revoked_key_retention(mut self, secs: u64) -> Self {
+        self.revoked_retention = secs;
         self
     }
 
@@ -146,6 +181,18 @@ impl AuthorityConfig {
     #[must_use]
     pub const fn access_ttl(&self) -> u64 {
         self.access_ttl
+    }
+
+    /// The grace period of refresh-token rotation.
+    #[must_use]
+    pub const fn grace_period(&self) -> u64 {
+        self.grace
+    }
+
+    /// The leeway allowed past `exp`.
+    #[must_use]
+    pub const fn leeway(&self) -> u64 {
+        self.leeway
     }
 }
 
@@ -237,8 +284,8 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     /// stores it.
     ///
     /// # Errors
-    /// [`AuthError::Key`] when the stored ring cannot be opened with the configured
-    /// key-encryption key; [`AuthError::StoreUnavailable`].
+    /// [`AuthError::KeyRing`] when the stored ring cannot be opened with the configured
+    /// key-encryption key or fails its integrity check; [`AuthError::StoreUnavailable`].
     pub async fn open(config: AuthorityConfig, store: S) -> Result<Self, AuthError> {
         let ring = match store.load_key_ring().await? {
             Some(doc) => KeyRing::open(&doc, &config.kek)?,
@@ -337,6 +384,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
                 idle_expires_at: idle.min(expires_at),
                 expires_at,
                 consumed_at: None,
+                successor: None,
                 session,
             },
         ))
@@ -429,6 +477,13 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
 
     /// Exchanges a refresh token for a new pair in the same session, consuming it.
     ///
+    /// The rule ([`crate::store::rotation`]): the token is found and its secret checked;
+    /// a revoked session answers [`AuthError::Revoked`]; a token used before answers, within
+    /// the grace period and while its successor is unused, that same successor again (with
+    /// a fresh access token), and otherwise [`AuthError::RefreshTokenReused`], revoking the
+    /// session; only then does expiry count. A new successor keeps the session's absolute
+    /// expiry.
+    ///
     /// # Errors
     /// [`AuthError::InvalidRefreshToken`] for a malformed or unknown token;
     /// [`AuthError::RefreshTokenExpired`]; [`AuthError::Revoked`] for a session that was
@@ -436,38 +491,36 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     /// the whole session is then revoked; [`AuthError::StoreUnavailable`].
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
         let now = self.now();
-        let (found, _secret) = self.check(refresh_token).await?;
+        let (found, secret) = self.check(refresh_token).await?;
         let record = found.record;
-        if found.family_revoked {
-            return Err(AuthError::Revoked);
-        }
-        if now >= record.expires_at || now >= record.idle_expires_at {
-            return Err(AuthError::RefreshTokenExpired);
-        }
-        let session: Session<T> = serde_json::from_str(&record.session)
-            .map_err(|e| AuthError::Encode(format!("stored session: {e}")))?;
-        let (next_token, next) = self.new_record(
-            &record.family,
-            &record.subject,
+        let (next_token, successor_id, successor_hash) = self
+            .config
+            .kek
+            .successor_key()
+            .successor(&record.id, &secret);
+        let request = RotationRequest {
+            id: record.id,
             now,
-            record.expires_at,
-            record.session.clone(),
-        )?;
-        match self
-            .store
-            .rotate(&record.id, now, self.config.grace, &next)
-            .await?
-        {
+            grace: self.config.grace,
+            idle: self.config.refresh_idle,
+            successor_id,
+            successor_hash,
+        };
+        match self.store.rotate(&request).await? {
             // Signed only once the rotation holds: a reused token costs no signature.
-            Rotation::Rotated => {
-                let access = self.access_token(&record.subject, &record.family, &session, now)?;
-                Ok(self.pair(access, next_token, &next, record.family, now))
+            Rotation::Rotated(next) | Rotation::Repeated(next) => {
+                let session: Session<T> = serde_json::from_str(&next.session)
+                    .map_err(|e| AuthError::Encode(format!("stored session: {e}")))?;
+                let access = self.access_token(&next.subject, &next.family, &session, now)?;
+                let family = next.family.clone();
+                Ok(self.pair(access, next_token, &next, family, now))
             }
             Rotation::Reused => {
                 self.deny(&record.family, now);
                 Err(AuthError::RefreshTokenReused)
             }
             Rotation::Revoked => Err(AuthError::Revoked),
+            Rotation::Expired => Err(AuthError::RefreshTokenExpired),
             Rotation::NotFound => Err(AuthError::InvalidRefreshToken),
         }
     }
@@ -498,32 +551,72 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         Ok(revoked)
     }
 
-    /// Deletes the records and sessions whose absolute expiry has passed (run it from a
-    /// periodic task); returns how many records went.
+    /// Deletes the records and sessions whose absolute expiry has passed, and prunes the
+    /// key ring (retiring keys whose tokens have all expired, revoked keys past their
+    /// retention). Run it from a periodic task; returns how many records went.
     ///
     /// # Errors
-    /// [`AuthError::StoreUnavailable`].
+    /// [`AuthError::StoreUnavailable`]; [`AuthError::KeyRing`].
     pub async fn purge_expired(&self) -> Result<u64, AuthError> {
-        Ok(self.store.purge(self.now()).await?)
+        let now = self.now();
+        let purged = self.store.purge(now).await?;
+        if self.ring().clone().prune(now, self.config.revoked_retention) {
+            self.change_ring(|_| Ok(())).await?;
+        }
+        Ok(purged)
     }
 
-    /// Rotates the signing keys (see [`KeyRing::rotate`]) and stores the sealed ring.
+    /// Rotates the signing keys (see [`KeyRing::rotate`]) and stores the sealed ring. The
+    /// retired key is published until every token it signed has expired, leeway included.
     ///
     /// # Errors
-    /// [`AuthError::Key`]; [`AuthError::StoreUnavailable`].
+    /// [`AuthError::KeyRing`]; [`AuthError::StoreUnavailable`].
     pub async fn rotate_keys(&self) -> Result<(), AuthError> {
         let now = self.now();
-        self.change_ring(|ring| ring.rotate(now, self.config.access_ttl))
-            .await
+        let retire_for = self.config.access_ttl.saturating_add(self.config.leeway);
+        self.change_ring(|ring| ring.rotate(now, retire_for)).await
     }
 
     /// Revokes a compromised signing key (see [`KeyRing::revoke`]) and stores the ring.
     ///
     /// # Errors
-    /// [`AuthError::Key`] for an unknown `kid`; [`AuthError::StoreUnavailable`].
+    /// [`AuthError::KeyRing`] ([`KeyRingError::UnknownKid`] for an unknown `kid`);
+    /// [`AuthError::StoreUnavailable`].
     pub async fn revoke_key(&self, kid: &str) -> Result<(), AuthError> {
         let now = self.now();
         self.change_ring(|ring| ring.revoke(kid, now)).await
+    }
+
+    /// Reloads the key ring from the store (another instance may have rotated or revoked
+    /// keys). A stored ring older than the one held is refused; the same version changes
+    /// nothing.
+    ///
+    /// # Errors
+    /// [`AuthError::KeyRing`]: [`KeyRingError::Rollback`], [`KeyRingError::Integrity`],
+    /// [`KeyRingError::Missing`]; [`AuthError::StoreUnavailable`].
+    pub async fn reload_keys(&self) -> Result<(), AuthError> {
+        let _one_at_a_time = self.ring_change.lock().await;
+        let stored = self.stored_ring().await?;
+        *self
+            .ring
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
+        Ok(())
+    }
+
+    /// The stored ring, opened and checked against the one held: never older.
+    async fn stored_ring(&self) -> Result<KeyRing, AuthError> {
+        let document = self
+            .store
+            .load_key_ring()
+            .await?
+            .ok_or(KeyRingError::Missing)?;
+        let held = self.ring().version();
+        let stored = KeyRing::stored_version(&document)?;
+        if stored < held {
+            return Err(KeyRingError::Rollback { stored, held }.into());
+        }
+        KeyRing::open(&document, &self.config.kek)
     }
 
     async fn change_ring(
@@ -531,8 +624,11 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         change: impl FnOnce(&mut KeyRing) -> Result<(), AuthError>,
     ) -> Result<(), AuthError> {
         let _one_at_a_time = self.ring_change.lock().await;
-        let mut next = self.ring().clone();
+        // The newest stored ring (another instance may have changed it), never an older one.
+        let mut next = self.stored_ring().await?;
         change(&mut next)?;
+        next.prune(self.now(), self.config.revoked_retention);
+        next.bump();
         // Stored first: a ring that is not durable is not used.
         self.store
             .save_key_ring(&next.seal(&self.config.kek)?)

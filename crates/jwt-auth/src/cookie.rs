@@ -19,14 +19,58 @@
 //! - **CSRF**: `SameSite=Strict` keeps the cookie off cross-site requests in current
 //!   browsers; the refresh endpoint should still accept only `POST`, check `Origin` (or a
 //!   CSRF token), and answer with `Cache-Control: no-store`.
-//! - **Logout** clears the cookie ([`clear_refresh_cookie`]) and revokes the session on the
+//! - **Logout** clears the cookie ([`CookieOptions::clear_cookie`]) and revokes the session on the
 //!   server ([`Authority::logout`](crate::Authority::logout)); clearing alone is not enough.
+
+//!
+//! # Cookie tossing
+//!
+//! A sibling subdomain (or a network attacker on plain HTTP) can set a cookie of the same
+//! name for a wider path or domain, which the browser then sends beside the real one. The
+//! `__Host-` prefix stops browsers from accepting such a cookie under this name, and
+//! [`CookieOptions::read`] refuses a `Cookie` header that carries the name twice
+//! ([`CookieError::Duplicate`]) rather than guessing which one is real.
+
+use std::fmt;
 
 use crate::token::RefreshToken;
 
 /// The default cookie name; the `__Host-` prefix makes browsers enforce `Secure`, `Path=/`
 /// and no `Domain`.
 pub const DEFAULT_COOKIE_NAME: &str = "__Host-refresh";
+
+const HOST_PREFIX: &str = "__Host-";
+
+/// Why the refresh cookie cannot be read, or a cookie name cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieError {
+    /// The `Cookie` header has no refresh cookie.
+    Missing,
+    /// The `Cookie` header carries the refresh cookie more than once (cookie tossing).
+    Duplicate,
+    /// The refresh cookie's value is not a refresh token.
+    Malformed,
+    /// A cookie name without the `__Host-` prefix (see
+    /// [`CookieOptions::with_name_without_host_prefix`]).
+    NameWithoutHostPrefix,
+    /// A cookie name that is empty or holds characters a cookie name may not hold.
+    InvalidName,
+}
+
+impl fmt::Display for CookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "no refresh cookie",
+            Self::Duplicate => "the refresh cookie is present more than once",
+            Self::Malformed => "the refresh cookie is not a refresh token",
+            Self::NameWithoutHostPrefix => "the refresh cookie's name must start with __Host-",
+            Self::InvalidName => "not a valid cookie name",
+        })
+    }
+}
+
+impl std::error::Error for CookieError {}
 
 /// The `SameSite` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,7 +82,7 @@ pub enum SameSite {
     Lax,
 }
 
-/// How the refresh cookie is written.
+/// How the refresh cookie is written and read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieOptions {
     name: String,
@@ -54,6 +98,13 @@ impl Default for CookieOptions {
     }
 }
 
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 impl CookieOptions {
     /// `__Host-refresh`, `SameSite=Strict`.
     #[must_use]
@@ -61,18 +112,32 @@ impl CookieOptions {
         Self::default()
     }
 
-    /// Another cookie name (keep the `__Host-` prefix unless you know why not). Names
-    /// with characters a cookie name may not hold are refused (the default is kept).
-    #[must_use]
-    pub fn with_name(mut self, name: &str) -> Self {
-        if !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-        {
-            self.name = name.to_owned();
+    /// Another cookie name, which must keep the `__Host-` prefix (say `__Host-myapp-rt`).
+    ///
+    /// # Errors
+    /// [`CookieError::NameWithoutHostPrefix`]; [`CookieError::InvalidName`] for characters
+    /// a cookie name may not hold.
+    pub fn with_name(self, name: &str) -> Result<Self, CookieError> {
+        if !name.starts_with(HOST_PREFIX) {
+            return Err(CookieError::NameWithoutHostPrefix);
         }
-        self
+        self.with_name_without_host_prefix(name)
+    }
+
+    /// Another cookie name, **without** requiring the `__Host-` prefix. Only for a setup
+    /// that cannot have it (say, a development server on plain `http://localhost`, where
+    /// browsers refuse `Secure` cookies): without the prefix, a sibling subdomain can set a
+    /// cookie of this name that shadows yours, and browsers no longer enforce `Path=/` and
+    /// no `Domain`. Prefer [`CookieOptions::with_name`].
+    ///
+    /// # Errors
+    /// [`CookieError::InvalidName`].
+    pub fn with_name_without_host_prefix(mut self, name: &str) -> Result<Self, CookieError> {
+        if !valid_name(name) {
+            return Err(CookieError::InvalidName);
+        }
+        name.clone_into(&mut self.name);
+        Ok(self)
     }
 
     /// Another `SameSite` policy.
@@ -114,31 +179,109 @@ impl CookieOptions {
         format!("{}=; {}", self.name, self.attributes(0))
     }
 
-    /// The refresh token in a `Cookie` request header, if present and well-formed.
-    #[must_use]
-    pub fn read(&self, cookie_header: &str) -> Option<RefreshToken> {
-        cookie_header
+    /// The refresh token of a `Cookie` request header (join several `Cookie` headers with
+    /// `"; "` first). The cookie must be there exactly once.
+    ///
+    /// # Errors
+    /// [`CookieError::Missing`]; [`CookieError::Duplicate`] when the name appears twice or
+    /// more (cookie tossing: neither is trusted); [`CookieError::Malformed`].
+    pub fn read(&self, cookie_header: &str) -> Result<RefreshToken, CookieError> {
+        let mut values = cookie_header
             .split(';')
             .filter_map(|pair| pair.trim().split_once('='))
-            .filter(|(name, _)| *name == self.name)
-            .find_map(|(_, value)| RefreshToken::parse(value.trim_matches('"')).ok())
+            .filter(|(name, _)| name.trim_end() == self.name)
+            .map(|(_, value)| value.trim());
+        let value = values.next().ok_or(CookieError::Missing)?;
+        if values.next().is_some() {
+            return Err(CookieError::Duplicate);
+        }
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        RefreshToken::parse(value).map_err(|_| CookieError::Malformed)
     }
 }
 
-/// `Set-Cookie` for the refresh token with the default options.
-#[must_use]
-pub fn refresh_cookie(token: &RefreshToken, max_age: u64) -> String {
-    CookieOptions::default().set_cookie(token, max_age)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// `Set-Cookie` that deletes the refresh cookie, default options.
-#[must_use]
-pub fn clear_refresh_cookie() -> String {
-    CookieOptions::default().clear_cookie()
-}
+    fn token() -> RefreshToken {
+        RefreshToken::generate().unwrap().0
+    }
 
-/// The refresh token of a `Cookie` header, default options.
-#[must_use]
-pub fn read_refresh_cookie(cookie_header: &str) -> Option<RefreshToken> {
-    CookieOptions::default().read(cookie_header)
+    #[test]
+    fn names_keep_the_host_prefix_unless_opted_out() {
+        let options = CookieOptions::new().with_name("__Host-app").unwrap();
+        assert_eq!(options.name(), "__Host-app");
+        assert_eq!(
+            CookieOptions::new().with_name("refresh"),
+            Err(CookieError::NameWithoutHostPrefix)
+        );
+        assert_eq!(
+            CookieOptions::new().with_name("__Secure-refresh"),
+            Err(CookieError::NameWithoutHostPrefix)
+        );
+        assert_eq!(
+            CookieOptions::new().with_name("__Host-a b"),
+            Err(CookieError::InvalidName)
+        );
+        let plain = CookieOptions::new()
+            .with_name_without_host_prefix("rt")
+            .unwrap();
+        assert_eq!(plain.name(), "rt");
+        for bad in ["", "a;b", "a=b", "a b", "é"] {
+            assert_eq!(
+                CookieOptions::new().with_name_without_host_prefix(bad),
+                Err(CookieError::InvalidName),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reading_refuses_missing_duplicate_and_malformed_cookies() {
+        let options = CookieOptions::new();
+        let t = token();
+        let value = t.expose();
+        let read = |h: &str| options.read(h).map(|t| t.expose().to_owned());
+        assert_eq!(read(&format!("__Host-refresh={value}")).unwrap(), value);
+        assert_eq!(
+            read(&format!("a=1; __Host-refresh=\"{value}\" ; b=2")).unwrap(),
+            value
+        );
+        assert_eq!(read("a=1; b=2"), Err(CookieError::Missing));
+        assert_eq!(read(""), Err(CookieError::Missing));
+        assert_eq!(read("__Host-refresh2=x"), Err(CookieError::Missing));
+        assert_eq!(read("__Host-refresh=nope"), Err(CookieError::Malformed));
+        // Two cookies of the name: refused, whichever is first and even if both are the
+        // same or one is malformed.
+        let other = token();
+        for header in [
+            format!("__Host-refresh={value}; __Host-refresh={}", other.expose()),
+            format!("__Host-refresh={}; __Host-refresh={value}", other.expose()),
+            format!("__Host-refresh={value}; __Host-refresh={value}"),
+            format!("__Host-refresh=x; a=b; __Host-refresh ={value}"),
+        ] {
+            assert_eq!(read(&header), Err(CookieError::Duplicate), "{header}");
+        }
+    }
+
+    #[test]
+    fn set_and_clear() {
+        let options = CookieOptions::new().with_same_site(SameSite::Lax);
+        let t = token();
+        assert_eq!(
+            options.set_cookie(&t, 60),
+            format!(
+                "__Host-refresh={}; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax",
+                t.expose()
+            )
+        );
+        assert_eq!(
+            CookieOptions::new().clear_cookie(),
+            "__Host-refresh=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+        );
+    }
 }

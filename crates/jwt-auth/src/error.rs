@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::cookie::CookieError;
+use crate::keyring::KeyRingError;
 use crate::store::StoreError;
 
 /// Why authentication, a refresh or a logout failed.
@@ -35,8 +37,13 @@ pub enum AuthError {
     Revoked,
     /// The store could not be reached or failed.
     StoreUnavailable(StoreError),
-    /// A key problem on the server: the key ring cannot be opened with the key-encryption
-    /// key, an unknown `kid`, a key that cannot sign.
+    /// The refresh cookie is missing, malformed, or present twice (cookie tossing).
+    Cookie(CookieError),
+    /// The key ring cannot be opened, was tampered with or rolled back, or cannot make the
+    /// change asked of it.
+    KeyRing(KeyRingError),
+    /// A key problem on the server: a key that cannot sign or encrypt, a JWK Set with no
+    /// usable key.
     Key(String),
     /// The operating system's random generator failed.
     Random,
@@ -58,6 +65,8 @@ impl fmt::Display for AuthError {
             ),
             Self::Revoked => f.write_str("the session was revoked"),
             Self::StoreUnavailable(e) => e.fmt(f),
+            Self::Cookie(e) => e.fmt(f),
+            Self::KeyRing(e) => write!(f, "key ring: {e}"),
             Self::Key(why) => write!(f, "key error: {why}"),
             Self::Random => f.write_str("the operating system's random generator failed"),
             Self::Encode(why) => write!(f, "cannot encode or decode: {why}"),
@@ -69,8 +78,22 @@ impl std::error::Error for AuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::StoreUnavailable(e) => Some(e),
+            Self::Cookie(e) => Some(e),
+            Self::KeyRing(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<KeyRingError> for AuthError {
+    fn from(e: KeyRingError) -> Self {
+        Self::KeyRing(e)
+    }
+}
+
+impl From<CookieError> for AuthError {
+    fn from(e: CookieError) -> Self {
+        Self::Cookie(e)
     }
 }
 
@@ -99,14 +122,23 @@ fn quoted(value: &str) -> String {
 }
 
 impl AuthError {
-    /// The HTTP status to answer with: 401 for anything about the client's tokens, 503
-    /// when the store is unavailable, 500 for server-side faults.
+    /// The HTTP status to answer with: 401 for anything about the client's tokens (the
+    /// refresh cookie included), 503 when the store is unavailable, 500 for server-side
+    /// faults (keys, the key ring, the random generator, encoding).
     #[must_use]
     pub const fn status(&self) -> u16 {
         match self {
             Self::StoreUnavailable(_) => 503,
-            Self::Key(_) | Self::Random | Self::Encode(_) => 500,
-            _ => 401,
+            Self::KeyRing(_) | Self::Key(_) | Self::Random | Self::Encode(_) => 500,
+            Self::MissingToken
+            | Self::Expired
+            | Self::InvalidToken(_)
+            | Self::SessionRevoked
+            | Self::InvalidRefreshToken
+            | Self::RefreshTokenExpired
+            | Self::RefreshTokenReused
+            | Self::Revoked
+            | Self::Cookie(_) => 401,
         }
     }
 
@@ -127,6 +159,7 @@ impl AuthError {
         match self {
             Self::MissingToken
             | Self::StoreUnavailable(_)
+            | Self::KeyRing(_)
             | Self::Key(_)
             | Self::Random
             | Self::Encode(_) => format!("Bearer realm={realm}"),

@@ -9,14 +9,37 @@
 //!
 //! The JWK Set that resource servers fetch (`/.well-known/jwks.json`) holds the public keys
 //! of `next` (so that caches know it before it signs), `active` and `retiring`; never a
-//! revoked key, never a private member. At rest, the ring is sealed: every private key is
-//! encrypted (JWE, `A256GCM`) under the application's key-encryption key.
+//! revoked key, never a private member.
+//!
+//! # At rest: confidential and tamper-evident
+//!
+//! The whole ring (every key's `kid`, private JWK, state, timestamps, the algorithm and a
+//! version counter) is sealed as one JWE (`dir`, `A256GCM`) under a key derived from the
+//! application's [`KeyEncryptionKey`]. AES-GCM authenticates all of it: whoever can write
+//! the database but does not hold the key-encryption key cannot turn a revoked key back to
+//! active, swap or drop keys, or insert a signing key of their own; such a ring is refused
+//! with [`KeyRingError::Integrity`]. The key-encryption key is symmetric on purpose: a
+//! public (RSA, ECDH) key would let anyone who knows it seal a ring of their choosing.
+//!
+//! The version counter grows with every change. An [`Authority`](crate::Authority) refuses a
+//! stored ring older than the one it holds ([`KeyRingError::Rollback`]), so that an old
+//! copy written back into the database is not picked up by a running issuer. (An issuer
+//! started after such a write has no memory of the newer version: keep the database's
+//! backups as safe as the database.)
+//!
+//! Revoked keys stay in the ring, never published, for a retention period (so that
+//! [`KeyRing::state`] still answers for them), then go; retiring keys go once every token
+//! they signed has expired, leeway included.
 
+use hmac::{Hmac, KeyInit, Mac};
 use jwe::{Decrypter, DecryptionKey, EncryptOptions, EncryptionAlgorithm};
 use jws::{Algorithm, Jwk, JwkSet, NumericDate, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::AuthError;
+use crate::token::SuccessorKey;
 
 /// Where a key is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,84 +68,169 @@ struct Entry {
     created_at: NumericDate,
 }
 
-/// The application's key-encryption key, which seals the ring's private keys at rest.
+/// Why a stored key ring cannot be used, or a ring change cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyRingError {
+    /// The key-encryption key is not 32 bytes.
+    KeyEncryptionKeyLength,
+    /// The ring does not open with the key-encryption key: a wrong key, or a document that
+    /// was damaged or tampered with.
+    Integrity,
+    /// The stored ring is older than the one this issuer already holds (an old copy
+    /// written back).
+    Rollback {
+        /// The version of the stored ring.
+        stored: u64,
+        /// The version already held.
+        held: u64,
+    },
+    /// The document's format is not one this version of the crate reads (format 1, whose
+    /// states were not integrity-protected, is refused: seal a new ring).
+    UnsupportedFormat(u64),
+    /// The store holds no key ring (it was deleted while the issuer ran).
+    Missing,
+    /// The ring has no active key.
+    NoActiveKey,
+    /// No key of the ring has this `kid`.
+    UnknownKid,
+    /// A key could not be generated, sealed or read back.
+    Key(String),
+}
+
+impl std::fmt::Display for KeyRingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::KeyEncryptionKeyLength => f.write_str("the key-encryption key must be 32 bytes"),
+            Self::Integrity => f.write_str(
+                "the key ring does not open: wrong key-encryption key, or a damaged or tampered document",
+            ),
+            Self::Rollback { stored, held } => write!(
+                f,
+                "the stored key ring (version {stored}) is older than the one held (version {held})"
+            ),
+            Self::UnsupportedFormat(n) => write!(f, "key ring format {n} is not supported"),
+            Self::Missing => f.write_str("the store holds no key ring"),
+            Self::NoActiveKey => f.write_str("the key ring has no active key"),
+            Self::UnknownKid => f.write_str("no key of the ring has this kid"),
+            Self::Key(why) => write!(f, "key error: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for KeyRingError {}
+
+/// The application's key-encryption key: 32 secret bytes that seal the key ring at rest
+/// (confidentiality and integrity) and from which refresh-token successors are derived.
 ///
 /// Keep it outside the database (an environment variable, a secrets manager, a KMS): the
-/// point is that a copy of the database alone does not give the signing keys.
-#[derive(Debug, Clone)]
+/// point is that a copy of the database alone does not give the signing keys, and a write
+/// to it cannot plant or revive one. Every instance of an issuer uses the same key.
+/// Subkeys are HKDF-Expand (RFC 5869, SHA-256) of it with one label per use.
+#[derive(Clone)]
 pub struct KeyEncryptionKey {
-    key: DecryptionKey,
+    seal: DecryptionKey,
+    successor: SuccessorKey,
+}
+
+impl std::fmt::Debug for KeyEncryptionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyEncryptionKey(<redacted>)")
+    }
+}
+
+/// HKDF-Expand(prk, info, 32) with SHA-256: one block, `HMAC(prk, info || 0x01)`.
+fn expand(prk: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(prk)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(info);
+    mac.update(&[1]);
+    Zeroizing::new(mac.finalize().into_bytes().into())
 }
 
 impl KeyEncryptionKey {
-    /// A 256-bit key for `A256KW` (AES key wrap).
+    /// The key from its 32 secret bytes.
     ///
     /// # Errors
-    /// [`AuthError::Key`] when `secret` is not 32 bytes.
-    pub fn a256kw(secret: &[u8]) -> Result<Self, AuthError> {
-        DecryptionKey::symmetric(Algorithm::A256KW, secret)
-            .map(|key| Self { key })
-            .map_err(|e| AuthError::Key(e.to_string()))
+    /// [`KeyRingError::KeyEncryptionKeyLength`] when `secret` is not 32 bytes.
+    pub fn new(secret: &[u8]) -> Result<Self, AuthError> {
+        if secret.len() != 32 {
+            return Err(KeyRingError::KeyEncryptionKeyLength.into());
+        }
+        let seal = expand(secret, b"jwt-auth key ring seal v2");
+        let seal = DecryptionKey::symmetric(Algorithm::Dir, seal.as_ref())
+            .map_err(|e| KeyRingError::Key(e.to_string()))?;
+        Ok(Self {
+            seal,
+            successor: SuccessorKey::new(expand(secret, b"jwt-auth refresh successor v1")),
+        })
     }
 
-    /// Any `jwe` decryption key (e.g. RSA-OAEP, ECDH-ES) whose public part seals the ring.
-    #[must_use]
-    pub const fn from_key(key: DecryptionKey) -> Self {
-        Self { key }
+    pub(crate) fn successor_key(&self) -> &SuccessorKey {
+        &self.successor
     }
 
     fn seal(&self, plaintext: &[u8]) -> Result<String, AuthError> {
         jwe::encrypt(
-            &self.key.encryption_key(),
+            &self.seal.encryption_key(),
             EncryptionAlgorithm::A256GCM,
             plaintext,
-            &EncryptOptions::new().with_cty("jwk+json"),
+            &EncryptOptions::new().with_cty("jwt-auth-key-ring+json"),
         )
-        .map_err(|e| AuthError::Key(format!("cannot seal a key: {e}")))
+        .map_err(|e| KeyRingError::Key(format!("cannot seal the ring: {e}")).into())
     }
 
-    fn open(&self, sealed: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, AuthError> {
-        Decrypter::new(self.key.clone())
+    fn open(&self, sealed: &str) -> Result<Zeroizing<Vec<u8>>, AuthError> {
+        Decrypter::new(self.seal.clone())
             .with_encryption_algorithms(&[EncryptionAlgorithm::A256GCM])
             .decrypt(sealed)
             .map(jwe::Decrypted::into_plaintext)
-            .map_err(|_| {
-                AuthError::Key(
-                    "cannot open the key ring: wrong key-encryption key, or a damaged ring".into(),
-                )
-            })
+            .map_err(|_| KeyRingError::Integrity.into())
     }
 }
 
-/// The sealed form of one key.
+/// One key, as sealed.
 #[derive(Serialize, Deserialize)]
 struct SealedEntry {
     kid: String,
     #[serde(flatten)]
     state: KeyState,
     created_at: NumericDate,
-    /// The private JWK, encrypted (JWE compact).
-    jwk: String,
+    /// The private JWK.
+    jwk: Zeroizing<String>,
 }
 
-/// The sealed ring, as stored.
+/// The ring, as sealed (the plaintext of the JWE).
 #[derive(Serialize, Deserialize)]
 struct SealedRing {
-    version: u32,
+    format: u64,
+    version: u64,
     alg: Algorithm,
     keys: Vec<SealedEntry>,
 }
+
+/// The stored document: the format, the version (repeated inside, where it is protected)
+/// and the JWE.
+#[derive(Serialize, Deserialize)]
+struct Document {
+    format: u64,
+    version: u64,
+    ring: String,
+}
+
+const FORMAT: u64 = 2;
 
 /// The signing keys of an issuer and their states.
 #[derive(Debug, Clone)]
 pub struct KeyRing {
     alg: Algorithm,
+    version: u64,
     entries: Vec<Entry>,
 }
 
 fn new_key(alg: &Algorithm, now: NumericDate, state: KeyState) -> Result<Entry, AuthError> {
     let key = SigningKey::generate(alg.clone(), 2048)
-        .map_err(|e| AuthError::Key(e.to_string()))?
+        .map_err(|e| KeyRingError::Key(e.to_string()))?
         .with_thumbprint_kid();
     Ok(Entry {
         key,
@@ -136,9 +244,10 @@ impl KeyRing {
     /// system's generator, each with its RFC 7638 thumbprint as `kid`.
     ///
     /// # Errors
-    /// [`AuthError::Key`] for an algorithm `jws` cannot sign with.
+    /// [`KeyRingError::Key`] for an algorithm `jws` cannot sign with.
     pub fn generate(alg: Algorithm, now: NumericDate) -> Result<Self, AuthError> {
         Ok(Self {
+            version: 1,
             entries: vec![
                 new_key(&alg, now, KeyState::Active)?,
                 new_key(&alg, now, KeyState::Next)?,
@@ -153,16 +262,28 @@ impl KeyRing {
         &self.alg
     }
 
+    /// The version: 1 for a new ring, one more for every change an
+    /// [`Authority`](crate::Authority) stores.
+    #[must_use]
+    pub const fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Counts a change (the ring stored next carries the new version).
+    pub(crate) const fn bump(&mut self) {
+        self.version = self.version.saturating_add(1);
+    }
+
     /// The key that signs new tokens.
     ///
     /// # Errors
-    /// [`AuthError::Key`] if the ring has no active key (a damaged document).
+    /// [`KeyRingError::NoActiveKey`] if the ring has no active key.
     pub fn active(&self) -> Result<&SigningKey, AuthError> {
         self.entries
             .iter()
             .find(|e| e.state == KeyState::Active)
             .map(|e| &e.key)
-            .ok_or_else(|| AuthError::Key("the key ring has no active key".into()))
+            .ok_or_else(|| KeyRingError::NoActiveKey.into())
     }
 
     /// Every key's `kid` and state, oldest first.
@@ -184,11 +305,12 @@ impl KeyRing {
     }
 
     /// Rotates: `active` becomes `retiring` until `now + retire_for` (the access-token
-    /// lifetime: then every token it signed has expired), `next` becomes `active`, and a
-    /// new `next` is generated. Retiring keys whose time is up are dropped.
+    /// lifetime plus the leeway resource servers allow: then every token it signed has
+    /// expired), `next` becomes `active`, and a new `next` is generated. Retiring keys
+    /// whose time is up are dropped.
     ///
     /// # Errors
-    /// [`AuthError::Key`] when a new key cannot be generated.
+    /// [`KeyRingError::Key`] when a new key cannot be generated.
     pub fn rotate(&mut self, now: NumericDate, retire_for: u64) -> Result<(), AuthError> {
         let until = now.saturating_add(retire_for);
         for e in &mut self.entries {
@@ -203,7 +325,7 @@ impl KeyRing {
                 .push(new_key(&self.alg, now, KeyState::Active)?);
         }
         self.entries.push(new_key(&self.alg, now, KeyState::Next)?);
-        self.prune(now);
+        self.prune(now, u64::MAX);
         Ok(())
     }
 
@@ -212,13 +334,14 @@ impl KeyRing {
     /// was the active key, `next` takes over and a new `next` is generated.
     ///
     /// # Errors
-    /// [`AuthError::Key`] for an unknown `kid`, or when a new key cannot be generated.
+    /// [`KeyRingError::UnknownKid`] for an unknown `kid`; [`KeyRingError::Key`] when a new
+    /// key cannot be generated.
     pub fn revoke(&mut self, kid: &str, now: NumericDate) -> Result<(), AuthError> {
         let entry = self
             .entries
             .iter_mut()
             .find(|e| e.key.kid() == Some(kid))
-            .ok_or_else(|| AuthError::Key(format!("no key with kid \"{kid}\" in the ring")))?;
+            .ok_or(KeyRingError::UnknownKid)?;
         let was = entry.state;
         entry.state = KeyState::Revoked { at: now };
         match was {
@@ -238,10 +361,16 @@ impl KeyRing {
         Ok(())
     }
 
-    /// Drops retiring keys whose tokens have all expired.
-    pub fn prune(&mut self, now: NumericDate) {
-        self.entries
-            .retain(|e| !matches!(e.state, KeyState::Retiring { until } if until <= now));
+    /// Drops retiring keys whose tokens have all expired, and revoked keys revoked
+    /// `revoked_retention` seconds ago or earlier. Returns whether any key went.
+    pub fn prune(&mut self, now: NumericDate, revoked_retention: u64) -> bool {
+        let before = self.entries.len();
+        self.entries.retain(|e| match e.state {
+            KeyState::Retiring { until } => until > now,
+            KeyState::Revoked { at } => now.secs_since(at) < revoked_retention,
+            KeyState::Next | KeyState::Active => true,
+        });
+        self.entries.len() != before
     }
 
     /// The keys that verify tokens: `active` and the `retiring` ones still in time.
@@ -279,58 +408,95 @@ impl KeyRing {
         JwkSet::from_keys(keys)
     }
 
-    /// The ring as a document to store, every private key encrypted under `kek`.
+    /// The ring as a document to store: everything sealed under `kek`.
     ///
     /// # Errors
-    /// [`AuthError::Key`] when a key cannot be sealed.
+    /// [`KeyRingError::Key`] when a key cannot be sealed.
     pub fn seal(&self, kek: &KeyEncryptionKey) -> Result<String, AuthError> {
         let keys = self
             .entries
             .iter()
             .map(|e| {
-                let json = e
-                    .key
-                    .to_jwk()
-                    .to_private_json()
-                    .map_err(|x| AuthError::Encode(x.to_string()))?;
                 Ok(SealedEntry {
                     kid: e.key.kid().unwrap_or_default().to_owned(),
                     state: e.state,
                     created_at: e.created_at,
-                    jwk: kek.seal(json.as_bytes())?,
+                    jwk: e
+                        .key
+                        .to_jwk()
+                        .to_private_json()
+                        .map_err(|x| KeyRingError::Key(x.to_string()))?,
                 })
             })
             .collect::<Result<Vec<_>, AuthError>>()?;
-        serde_json::to_string(&SealedRing {
-            version: 1,
-            alg: self.alg.clone(),
-            keys,
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(&SealedRing {
+                format: FORMAT,
+                version: self.version,
+                alg: self.alg.clone(),
+                keys,
+            })
+            .map_err(|e| KeyRingError::Key(e.to_string()))?,
+        );
+        serde_json::to_string(&Document {
+            format: FORMAT,
+            version: self.version,
+            ring: kek.seal(&plaintext)?,
         })
-        .map_err(|e| AuthError::Encode(e.to_string()))
+        .map_err(|e| KeyRingError::Key(e.to_string()).into())
     }
 
-    /// Opens a sealed ring with `kek`.
+    /// The version of a stored document, read without opening it (to compare before the
+    /// work of opening).
     ///
     /// # Errors
-    /// [`AuthError::Key`] for a wrong key-encryption key or a damaged document.
+    /// [`KeyRingError::Integrity`] for a document that is not a key ring;
+    /// [`KeyRingError::UnsupportedFormat`].
+    pub fn stored_version(document: &str) -> Result<u64, AuthError> {
+        Ok(Self::document(document)?.version)
+    }
+
+    fn document(document: &str) -> Result<Document, AuthError> {
+        #[derive(Deserialize)]
+        struct Format {
+            format: Option<u64>,
+            version: Option<u64>,
+        }
+        let format: Format =
+            serde_json::from_str(document).map_err(|_| KeyRingError::Integrity)?;
+        match (format.format, format.version) {
+            (Some(FORMAT), _) => {}
+            (Some(other), _) => return Err(KeyRingError::UnsupportedFormat(other).into()),
+            // Format 1 had a version but no format member.
+            (None, Some(_)) => return Err(KeyRingError::UnsupportedFormat(1).into()),
+            (None, None) => return Err(KeyRingError::Integrity.into()),
+        }
+        serde_json::from_str(document).map_err(|_| KeyRingError::Integrity.into())
+    }
+
+    /// Opens a sealed ring with `kek`, checking its integrity.
+    ///
+    /// # Errors
+    /// [`KeyRingError::Integrity`] for a wrong key-encryption key or a damaged or
+    /// tampered document; [`KeyRingError::UnsupportedFormat`];
+    /// [`KeyRingError::NoActiveKey`].
     pub fn open(document: &str, kek: &KeyEncryptionKey) -> Result<Self, AuthError> {
-        let ring: SealedRing = serde_json::from_str(document)
-            .map_err(|e| AuthError::Key(format!("damaged key ring document: {e}")))?;
-        if ring.version != 1 {
-            return Err(AuthError::Key(format!(
-                "key ring document version {} is not supported",
-                ring.version
-            )));
+        let outer = Self::document(document)?;
+        let plaintext = kek.open(&outer.ring)?;
+        let ring: SealedRing =
+            serde_json::from_slice(&plaintext).map_err(|_| KeyRingError::Integrity)?;
+        if ring.format != FORMAT || ring.version != outer.version {
+            return Err(KeyRingError::Integrity.into());
         }
         let entries = ring
             .keys
             .into_iter()
             .map(|s| {
-                let json = kek.open(&s.jwk)?;
-                let jwk = Jwk::from_json(&json).map_err(|e| AuthError::Key(e.to_string()))?;
+                let jwk = Jwk::from_json(s.jwk.as_bytes())
+                    .map_err(|e| KeyRingError::Key(e.to_string()))?;
                 let key = jwk
                     .signing_key(Some(ring.alg.clone()))
-                    .map_err(|e| AuthError::Key(e.to_string()))?
+                    .map_err(|e| KeyRingError::Key(e.to_string()))?
                     .with_kid(s.kid);
                 Ok(Entry {
                     key,
@@ -341,6 +507,7 @@ impl KeyRing {
             .collect::<Result<Vec<_>, AuthError>>()?;
         let ring = Self {
             alg: ring.alg,
+            version: ring.version,
             entries,
         };
         ring.active()?;

@@ -10,13 +10,18 @@
 //!   user, the session (family), issue time, absolute and idle expiry and client metadata.
 //! - **Rotation and reuse detection**: every refresh consumes the token and returns a new
 //!   pair in the same session; presenting a consumed token revokes the whole session
-//!   (RFC 9700 4.14.2) and says so ([`AuthError::RefreshTokenReused`]).
+//!   (RFC 9700 4.14.2) and says so ([`AuthError::RefreshTokenReused`]). Within a short
+//!   grace period (10 s by default) a repeat of the latest rotation gets the same successor,
+//!   so that two tabs refreshing at once never fork the session nor log the user out. The
+//!   rule is one pure function ([`store::rotation::decide`]) that every store applies.
 //! - **Logout** revokes the session, **logout everywhere** every session of the user; an
-//!   optional bounded [`DenyList`] lets resource servers refuse the access tokens of a
-//!   logged-out session before they expire.
+//!   optional bounded, in-process [`DenyList`] lets resource servers refuse the access
+//!   tokens of a logged-out session before they expire (and fails closed when full).
 //! - **Key rotation**: a [`KeyRing`] of signing keys by `kid` (`next`, `active`,
 //!   `retiring`, `revoked`), sealed at rest under the application's
-//!   [`KeyEncryptionKey`], published as a JWK Set for resource servers.
+//!   [`KeyEncryptionKey`] (confidential and tamper-evident: states, kids and keys are all
+//!   authenticated, and a rolled-back ring is refused), published as a JWK Set for
+//!   resource servers.
 //! - **Cookies**: the refresh token lives in an `HttpOnly; Secure; SameSite=Strict`
 //!   `__Host-` cookie ([`cookie`]), the access token in memory.
 //!
@@ -39,13 +44,14 @@ mod token;
 
 pub use authenticator::Authenticator;
 pub use authority::{
-    Authority, AuthorityConfig, DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_IDLE, DEFAULT_REFRESH_TTL,
-    LoginOptions, TokenPair,
+    Authority, AuthorityConfig, DEFAULT_ACCESS_TTL, DEFAULT_GRACE, DEFAULT_REFRESH_IDLE,
+    DEFAULT_REFRESH_TTL, DEFAULT_REVOKED_KEY_RETENTION, LoginOptions, TokenPair,
 };
 pub use clock::ManualClock;
 pub use deny::DenyList;
 pub use error::AuthError;
-pub use keyring::{KeyEncryptionKey, KeyRing, KeyState};
+pub use cookie::CookieError;
+pub use keyring::{KeyEncryptionKey, KeyRing, KeyRingError, KeyState};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, StoreError};

@@ -4,9 +4,16 @@
 //! The server stores only the id and SHA-256 of the secret; it finds the record by id (an
 //! ordinary, indexed lookup whose timing reveals nothing about the secret) and then compares
 //! the secret's hash in constant time.
+//!
+//! A session's first token is random. Each later one (the *successor* of the token it
+//! replaces) is derived from its parent's id and secret with a server key,
+//! `HMAC-SHA256(key, label || id || secret)`: the store still keeps only hashes, and a
+//! second presentation of the parent within the grace period gets exactly the same
+//! successor back instead of a second live token (see [`crate::store::rotation`]).
 
 use std::fmt;
 
+use hmac::{Hmac, KeyInit, Mac};
 use jws::base64url;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -158,13 +165,18 @@ impl RefreshToken {
         let id = TokenId::random()?;
         let mut secret = Zeroizing::new([0u8; SECRET_LEN]);
         random(secret.as_mut())?;
-        let hash = SecretHash(Sha256::digest(secret.as_ref()).into());
+        Ok(Self::from_parts(id, &secret))
+    }
+
+    /// The token of an id and a secret, with the hash to store.
+    fn from_parts(id: TokenId, secret: &[u8; SECRET_LEN]) -> (Self, TokenId, SecretHash) {
+        let hash = SecretHash(Sha256::digest(secret).into());
         let mut text = Zeroizing::new(String::with_capacity(REFRESH_TOKEN_LEN));
         text.push_str(PREFIX);
         base64url::encode_to(id.0, &mut text);
         text.push('.');
-        base64url::encode_to(secret.as_ref(), &mut text);
-        Ok((Self { text }, id, hash))
+        base64url::encode_to(secret, &mut text);
+        (Self { text }, id, hash)
     }
 
     /// Reads a token a client sent. Only the exact format passes: the prefix, the two
@@ -197,6 +209,49 @@ impl RefreshToken {
     #[must_use]
     pub fn expose(&self) -> &str {
         &self.text
+    }
+}
+
+/// The server key from which the successor of a refresh token is derived (a subkey of the
+/// [`KeyEncryptionKey`](crate::KeyEncryptionKey), so that every instance of an issuer
+/// derives the same successor).
+#[derive(Clone)]
+pub(crate) struct SuccessorKey(Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for SuccessorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SuccessorKey(<redacted>)")
+    }
+}
+
+impl SuccessorKey {
+    pub(crate) const fn new(key: Zeroizing<[u8; 32]>) -> Self {
+        Self(key)
+    }
+
+    fn mac(&self, label: &[u8], id: &TokenId, secret: &[u8; SECRET_LEN]) -> [u8; 32] {
+        // A 32-byte key always fits HMAC.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(label);
+        mac.update(&id.0);
+        mac.update(secret);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The successor of the token `(id, secret)`: the token, its id and its secret's hash.
+    /// The same parent always gives the same successor; without the key, a parent says
+    /// nothing about its successor.
+    pub(crate) fn successor(
+        &self,
+        id: &TokenId,
+        secret: &[u8; SECRET_LEN],
+    ) -> (RefreshToken, TokenId, SecretHash) {
+        let id_block = self.mac(b"jwt-auth rt1 successor id", id, secret);
+        let mut next_id = [0u8; ID_LEN];
+        next_id.copy_from_slice(id_block.get(..ID_LEN).unwrap_or(&[0u8; ID_LEN]));
+        let next_secret = Zeroizing::new(self.mac(b"jwt-auth rt1 successor secret", id, secret));
+        RefreshToken::from_parts(TokenId(next_id), &next_secret)
     }
 }
 
@@ -241,6 +296,35 @@ mod tests {
         assert!(!hash.matches(&other));
         assert!(!format!("{token:?}").contains(&token.expose()[4..]));
         assert!(!format!("{hash:?}").contains(&base64url::encode(hash.0)));
+    }
+
+    #[test]
+    fn successors_are_derived_from_the_parent_and_the_key() {
+        let key = SuccessorKey::new(Zeroizing::new([9u8; 32]));
+        let (parent, _, _) = RefreshToken::generate().unwrap();
+        let (id, secret) = parent.parts().unwrap();
+        let (a, a_id, a_hash) = key.successor(&id, &secret);
+        let (b, b_id, b_hash) = key.successor(&id, &secret);
+        assert_eq!(a.expose(), b.expose(), "the same parent, the same successor");
+        assert_eq!((a_id, a_hash), (b_id, b_hash));
+        assert_eq!(a.id().unwrap(), a_id);
+        let (_, a_secret) = a.parts().unwrap();
+        assert!(a_hash.matches(&a_secret));
+        assert_ne!(a_id, id);
+        assert_ne!(*a_secret, *secret);
+        // Another key, another id or another secret: another successor.
+        let other_key = SuccessorKey::new(Zeroizing::new([8u8; 32]));
+        assert_ne!(other_key.successor(&id, &secret).0.expose(), a.expose());
+        let mut other_secret = *secret;
+        other_secret[31] ^= 1;
+        assert_ne!(key.successor(&id, &other_secret).0.expose(), a.expose());
+        let mut other_id = id;
+        other_id.0[0] ^= 1;
+        assert_ne!(key.successor(&other_id, &secret).0.expose(), a.expose());
+        // Id and secret come from different labels.
+        let id_tail = &a.expose()[4..26];
+        assert!(!a.expose()[27..].starts_with(id_tail));
+        assert!(!format!("{key:?}").contains('9'));
     }
 
     #[test]

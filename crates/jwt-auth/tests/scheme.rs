@@ -10,10 +10,11 @@
 use std::sync::Arc;
 
 use jws::{Algorithm, NumericDate};
-use jwt_auth::store::{Found, RefreshRecord, Rotation, Store, StoreError};
+use jwt_auth::cookie::{CookieError, CookieOptions};
+use jwt_auth::store::{Found, RefreshRecord, Rotation, RotationRequest, Store, StoreError};
 use jwt_auth::{
     AccessClaims, AuthError, Authenticator, Authority, AuthorityConfig, DenyList, KeyEncryptionKey,
-    KeyState, LoginOptions, ManualClock, MemoryStore, TokenId,
+    KeyRingError, KeyState, LoginOptions, ManualClock, MemoryStore, TokenId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +36,7 @@ fn app() -> App {
 }
 
 fn kek() -> KeyEncryptionKey {
-    KeyEncryptionKey::a256kw(&[7u8; 32]).unwrap()
+    KeyEncryptionKey::new(&[7u8; 32]).unwrap()
 }
 
 struct Fixture<S: Store> {
@@ -49,7 +50,7 @@ async fn fixture_with<S: Store>(
     config: impl FnOnce(AuthorityConfig) -> AuthorityConfig,
 ) -> Fixture<S> {
     let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
-    let deny = Arc::new(DenyList::new(1000, 1800));
+    let deny = Arc::new(DenyList::new(1000, 1800, 60));
     let config = config(
         AuthorityConfig::new(ISS, AUD, kek())
             .with_clock(Arc::new(clock.clone()))
@@ -270,8 +271,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 }
 
 #[tokio::test]
-async fn a_grace_period_lets_two_tabs_refresh_at_once() {
-    let f = fixture_with(MemoryStore::new(), |c| c.with_grace_period(10)).await;
+async fn a_grace_period_lets_two_tabs_refresh_at_once_without_forking() {
+    let f = fixture().await;
+    let auth = f.authenticator();
     let first = f.authority.login("ann", app()).await.unwrap();
     let a = f
         .authority
@@ -285,11 +287,83 @@ async fn a_grace_period_lets_two_tabs_refresh_at_once() {
         .await
         .unwrap();
     assert_eq!(a.session, b.session);
+    assert_eq!(
+        a.refresh_token.expose(),
+        b.refresh_token.expose(),
+        "the second tab gets the same successor: no second live token"
+    );
+    assert_ne!(a.access_token, b.access_token, "but a fresh access token");
+    assert!(auth.authenticate::<App>(&b.access_token).is_ok());
+    // The successor is used (by either tab); the parent presented again, even within its
+    // grace period, is now reuse: the session dies.
+    let c = f.authority.refresh(a.refresh_token.expose()).await.unwrap();
+    f.clock.advance(1);
+    let err = f
+        .authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::RefreshTokenReused), "{err}");
+    assert!(matches!(
+        f.authority.refresh(c.refresh_token.expose()).await,
+        Err(AuthError::Revoked)
+    ));
+    assert!(matches!(
+        auth.authenticate::<App>(&c.access_token),
+        Err(AuthError::SessionRevoked)
+    ));
+
+    // After the grace period, a repeat is reuse.
+    let first = f.authority.login("ann", app()).await.unwrap();
+    f.authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap();
     f.clock.advance(10);
     assert!(matches!(
         f.authority.refresh(first.refresh_token.expose()).await,
         Err(AuthError::RefreshTokenReused)
     ));
+    // With the grace turned off, a repeat right away is reuse.
+    let f = fixture_with(MemoryStore::new(), |c| c.with_grace_period(0)).await;
+    let first = f.authority.login("ann", app()).await.unwrap();
+    f.authority
+        .refresh(first.refresh_token.expose())
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.authority.refresh(first.refresh_token.expose()).await,
+        Err(AuthError::RefreshTokenReused)
+    ));
+}
+
+/// A stolen token replayed after it expired still gives the theft away: reuse detection
+/// runs before the expiry check.
+#[tokio::test]
+async fn an_expired_consumed_token_is_reuse_not_expiry() {
+    let f = fixture_with(MemoryStore::new(), |c| {
+        c.with_refresh_ttl(10_000).with_refresh_idle(3_000)
+    })
+    .await;
+    for wait in [3_000, 10_000] {
+        let first = f.authority.login("ann", app()).await.unwrap();
+        let second = f
+            .authority
+            .refresh(first.refresh_token.expose())
+            .await
+            .unwrap();
+        f.clock.advance(wait);
+        let err = f
+            .authority
+            .refresh(first.refresh_token.expose())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::RefreshTokenReused), "{wait}: {err}");
+        assert!(matches!(
+            f.authority.refresh(second.refresh_token.expose()).await,
+            Err(AuthError::Revoked)
+        ));
+    }
 }
 
 #[tokio::test]
@@ -374,11 +448,18 @@ async fn logout_and_logout_everywhere() {
         .unwrap()
         .with_clock(Arc::new(f.clock.clone()));
     assert!(plain.authenticate::<App>(&a2.access_token).is_ok());
-    // The deny-list forgets a session once its access tokens have expired.
-    f.clock.advance(1800);
+    // The deny-list forgets a session once its access tokens have expired, leeway
+    // included.
+    let iat = NumericDate::from_secs(T0).unwrap();
+    f.clock.advance(1859);
+    assert!(
+        f.deny
+            .is_denied(a2.session.as_str(), iat, jws::Clock::now(&f.clock))
+    );
+    f.clock.advance(1);
     assert!(
         !f.deny
-            .is_denied(a2.session.as_str(), jws::Clock::now(&f.clock))
+            .is_denied(a2.session.as_str(), iat, jws::Clock::now(&f.clock))
     );
 }
 
@@ -456,7 +537,7 @@ async fn key_rotation_and_revocation() {
         (
             k1.clone(),
             KeyState::Retiring {
-                until: NumericDate::from_secs(T0 + 1800).unwrap()
+                until: NumericDate::from_secs(T0 + 1800 + 60).unwrap()
             }
         )
     );
@@ -474,8 +555,18 @@ async fn key_rotation_and_revocation() {
     assert!(auth.authenticate::<App>(&new.access_token).is_ok());
     assert_eq!(f.authority.jwks().keys().len(), 3);
 
-    // Once every token of k1 has expired, the next rotation drops it.
-    f.clock.advance(1800);
+    // Until every token of k1 has expired (leeway included) it stays published...
+    f.clock.advance(1859);
+    assert!(f.authority.jwks().get(&k1).is_some());
+    assert!(
+        f.authenticator()
+            .authenticate::<App>(&old.access_token)
+            .is_ok(),
+        "exp + leeway not yet passed"
+    );
+    // ...then it is not, and the next rotation drops it.
+    f.clock.advance(1);
+    assert!(f.authority.jwks().get(&k1).is_none());
     f.authority.rotate_keys().await.unwrap();
     let kids: Vec<String> = f
         .authority
@@ -488,7 +579,7 @@ async fn key_rotation_and_revocation() {
     assert_eq!(
         f.authority.key_ring().state(&k2),
         Some(KeyState::Retiring {
-            until: NumericDate::from_secs(T0 + 3600).unwrap()
+            until: NumericDate::from_secs(T0 + 1860 + 1860).unwrap()
         })
     );
     assert_eq!(f.authority.key_ring().state(&k3), Some(KeyState::Active));
@@ -548,7 +639,7 @@ async fn key_rotation_and_revocation() {
     );
     assert!(matches!(
         f.authority.revoke_key("nope").await,
-        Err(AuthError::Key(_))
+        Err(AuthError::KeyRing(KeyRingError::UnknownKid))
     ));
 }
 
@@ -586,11 +677,15 @@ async fn the_key_ring_is_sealed_at_rest_and_reloads() {
             .is_ok()
     );
     // With another KEK: refused.
-    let wrong = KeyEncryptionKey::a256kw(&[8u8; 32]).unwrap();
+    let wrong = KeyEncryptionKey::new(&[8u8; 32]).unwrap();
     let err = Authority::<_, App>::open(AuthorityConfig::new(ISS, AUD, wrong), store)
         .await
         .unwrap_err();
-    assert!(matches!(err, AuthError::Key(_)), "{err}");
+    assert!(
+        matches!(err, AuthError::KeyRing(KeyRingError::Integrity)),
+        "{err}"
+    );
+    assert_eq!(err.status(), 500);
 }
 
 #[tokio::test]
@@ -639,8 +734,9 @@ async fn other_algorithms_and_nested_access_tokens() {
 #[tokio::test]
 async fn cookies() {
     let f = fixture().await;
+    let options = CookieOptions::new();
     let pair = f.authority.login("ann", app()).await.unwrap();
-    let set = jwt_auth::cookie::refresh_cookie(&pair.refresh_token, pair.refresh_max_age());
+    let set = options.set_cookie(&pair.refresh_token, pair.refresh_max_age());
     assert_eq!(
         set,
         format!(
@@ -649,21 +745,47 @@ async fn cookies() {
         )
     );
     assert!(!set.contains("Domain"));
-    assert_eq!(
-        jwt_auth::cookie::clear_refresh_cookie(),
-        "__Host-refresh=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
-    );
     let header = format!(
         "theme=dark; __Host-refresh={}; other=1",
         pair.refresh_token.expose()
     );
-    let read = jwt_auth::cookie::read_refresh_cookie(&header).unwrap();
+    let read = options.read(&header).unwrap();
     assert_eq!(read.expose(), pair.refresh_token.expose());
     assert!(f.authority.refresh(read.expose()).await.is_ok());
-    assert!(jwt_auth::cookie::read_refresh_cookie("__Host-refresh=garbage").is_none());
-    assert!(jwt_auth::cookie::read_refresh_cookie("refresh=x; a=b").is_none());
-    let lax = jwt_auth::cookie::CookieOptions::new()
+    // Cookie tossing: a second cookie of the name (say, planted by a sibling subdomain for
+    // a wider path) is refused, whichever comes first, and says nothing to the client.
+    let planted = f.authority.login("mallory", app()).await.unwrap();
+    for header in [
+        format!(
+            "__Host-refresh={}; __Host-refresh={}",
+            planted.refresh_token.expose(),
+            pair.refresh_token.expose()
+        ),
+        format!(
+            "__Host-refresh={}; __Host-refresh={}",
+            pair.refresh_token.expose(),
+            planted.refresh_token.expose()
+        ),
+    ] {
+        let err = AuthError::from(options.read(&header).unwrap_err());
+        assert!(
+            matches!(err, AuthError::Cookie(CookieError::Duplicate)),
+            "{err}"
+        );
+        assert_eq!(err.status(), 401);
+        assert!(!err.www_authenticate("api").contains("cookie"));
+    }
+    assert_eq!(
+        options.read("__Host-refresh=garbage").unwrap_err(),
+        CookieError::Malformed
+    );
+    assert_eq!(
+        options.read("refresh=x; a=b").unwrap_err(),
+        CookieError::Missing
+    );
+    let lax = CookieOptions::new()
         .with_name("__Host-rt")
+        .unwrap()
         .with_same_site(jwt_auth::cookie::SameSite::Lax);
     assert!(
         lax.set_cookie(&pair.refresh_token, 60)
@@ -674,16 +796,53 @@ async fn cookies() {
             .starts_with("__Host-rt=")
     );
     assert_eq!(
-        jwt_auth::cookie::CookieOptions::new()
-            .with_name("bad name;")
-            .name(),
-        "__Host-refresh"
+        CookieOptions::new().with_name("refresh").unwrap_err(),
+        CookieError::NameWithoutHostPrefix
+    );
+    assert_eq!(
+        CookieOptions::new().with_name("__Host-bad name;").unwrap_err(),
+        CookieError::InvalidName
     );
 }
 
+/// Two tabs (or sixteen requests) refresh with the same token at once: with the default
+/// grace period they all get the same successor and the session lives on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_refreshes_of_one_token_have_one_winner() {
+async fn concurrent_refreshes_within_grace_share_one_successor() {
     let f = Arc::new(fixture().await);
+    assert_eq!(f.authority.config().grace_period(), 10);
+    let auth = f.authenticator();
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    let token = pair.refresh_token.expose().to_owned();
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let f = Arc::clone(&f);
+            let token = token.clone();
+            tokio::spawn(async move { f.authority.refresh(&token).await })
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for t in tasks {
+        pairs.push(t.await.unwrap().unwrap());
+    }
+    let successor = pairs[0].refresh_token.expose().to_owned();
+    let mut jtis = std::collections::HashSet::new();
+    for p in &pairs {
+        assert_eq!(p.refresh_token.expose(), successor, "one successor for all");
+        assert_eq!(p.session, pair.session);
+        let claims = auth.authenticate::<App>(&p.access_token).unwrap();
+        jtis.insert(claims.claims().jti.clone().unwrap());
+    }
+    assert_eq!(jtis.len(), pairs.len(), "each gets a fresh access token");
+    // The session goes on from the one successor.
+    let next = f.authority.refresh(&successor).await.unwrap();
+    assert!(auth.authenticate::<App>(&next.access_token).is_ok());
+}
+
+/// Without grace, many refreshes with one token have one winner and revoke the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_without_grace_have_one_winner() {
+    let f = Arc::new(fixture_with(MemoryStore::new(), |c| c.with_grace_period(0)).await);
     let pair = f.authority.login("ann", app()).await.unwrap();
     let token = pair.refresh_token.expose().to_owned();
     let tasks: Vec<_> = (0..12)
@@ -725,13 +884,7 @@ impl Store for DownStore {
     async fn find(&self, _: &TokenId) -> Result<Option<Found>, StoreError> {
         Err(down())
     }
-    async fn rotate(
-        &self,
-        _: &TokenId,
-        _: NumericDate,
-        _: u64,
-        _: &RefreshRecord,
-    ) -> Result<Rotation, StoreError> {
+    async fn rotate(&self, _: &RotationRequest) -> Result<Rotation, StoreError> {
         Err(down())
     }
     async fn revoke_family(

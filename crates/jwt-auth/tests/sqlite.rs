@@ -14,28 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jws::NumericDate;
+mod common;
+
+use common::{T0, at, request};
 use jwt_auth::store::{RefreshRecord, Rotation, Store};
-use jwt_auth::{FamilyId, SecretHash, SqliteStore, TokenId};
-
-const T0: u64 = 1_800_000_000;
-
-fn at(secs: u64) -> NumericDate {
-    NumericDate::from_secs(secs).unwrap()
-}
+use jwt_auth::{FamilyId, SqliteStore, TokenId};
 
 fn record(family: &FamilyId, now: u64) -> RefreshRecord {
-    RefreshRecord {
-        id: TokenId::random().unwrap(),
-        secret_hash: SecretHash::from_bytes([3; 32]),
-        family: family.clone(),
-        subject: "ann".into(),
-        issued_at: at(now),
-        idle_expires_at: at(now + 86_400),
-        expires_at: at(T0 + 30 * 86_400),
-        consumed_at: None,
-        session: "{}".into(),
-    }
+    common::record(family, "ann", now)
 }
 
 fn db_path(name: &str) -> PathBuf {
@@ -53,19 +39,17 @@ async fn a_file_survives_reopening_with_migrations_applied_once() {
     let path = db_path("reopen");
     let family = FamilyId::random().unwrap();
     let first = record(&family, T0);
-    let second = record(&family, T0 + 1);
-    {
+    let second = {
         let store = SqliteStore::open(&path).unwrap();
         store.create_family(&first).await.unwrap();
-        assert_eq!(
-            store
-                .rotate(&first.id, at(T0 + 1), 0, &second)
-                .await
-                .unwrap(),
-            Rotation::Rotated
-        );
+        let Rotation::Rotated(second) = store.rotate(&request(&first.id, T0 + 1, 0)).await.unwrap()
+        else {
+            panic!("not rotated");
+        };
         store.save_key_ring("ring").await.unwrap();
-    }
+        store.close().await.unwrap();
+        second
+    };
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(
         store.find(&second.id).await.unwrap().unwrap().record,
@@ -85,13 +69,13 @@ async fn a_file_survives_reopening_with_migrations_applied_once() {
         store.load_key_ring().await.unwrap().as_deref(),
         Some("ring")
     );
-    drop(store);
+    store.close().await.unwrap();
 
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -108,7 +92,11 @@ async fn a_file_survives_reopening_with_migrations_applied_once() {
 #[test]
 fn a_newer_schema_is_refused() {
     let path = db_path("newer");
-    drop(SqliteStore::open(&path).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(SqliteStore::open(&path).unwrap().close())
+        .unwrap();
     rusqlite::Connection::open(&path)
         .unwrap()
         .pragma_update(None, "user_version", 99)
@@ -131,22 +119,19 @@ fn crash_child_process() {
     rt.block_on(async {
         let store = SqliteStore::open(&path).unwrap();
         let family = FamilyId::random().unwrap();
-        let mut current = record(&family, T0);
-        store.create_family(&current).await.unwrap();
+        let first = record(&family, T0);
+        store.create_family(&first).await.unwrap();
+        let mut current = first.id;
         let mut out = std::io::stdout().lock();
         writeln!(out, "family {family}").unwrap();
         for n in 1u64.. {
-            let next = record(&family, T0 + n);
-            assert_eq!(
-                store
-                    .rotate(&current.id, at(T0 + n), 0, &next)
-                    .await
-                    .unwrap(),
-                Rotation::Rotated
-            );
+            let Rotation::Rotated(next) = store.rotate(&request(&current, T0 + n, 0)).await.unwrap()
+            else {
+                panic!("not rotated");
+            };
             writeln!(out, "committed {n}").unwrap();
             out.flush().unwrap();
-            current = next;
+            current = next.id;
         }
     });
 }
@@ -188,8 +173,7 @@ async fn a_crash_loses_nothing_committed_and_leaves_nothing_half_written() {
         let family = family.unwrap();
 
         // Reopening recovers the WAL.
-        let store = SqliteStore::open(&path).unwrap();
-        drop(store);
+        SqliteStore::open(&path).unwrap().close().await.unwrap();
         let conn = rusqlite::Connection::open(&path).unwrap();
         let ok: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -233,14 +217,10 @@ async fn a_crash_loses_nothing_committed_and_leaves_nothing_half_written() {
         // The session goes on from its live token.
         let store = SqliteStore::open(&path).unwrap();
         let head = TokenId::from_bytes(head.try_into().unwrap());
-        let found = store.find(&head).await.unwrap().unwrap();
-        let next = record(&found.record.family, T0 + 100_000);
-        assert_eq!(
-            store
-                .rotate(&head, at(T0 + 100_000), 0, &next)
-                .await
-                .unwrap(),
-            Rotation::Rotated
-        );
+        assert!(!store.find(&head).await.unwrap().unwrap().family_revoked);
+        assert!(matches!(
+            store.rotate(&request(&head, T0 + 100_000, 0)).await.unwrap(),
+            Rotation::Rotated(_)
+        ));
     }
 }

@@ -1,5 +1,6 @@
 //! One conformance suite, run against every store: the semantics of `jwt_auth::store`,
-//! including concurrent rotations of one token (exactly one winner, family revoked).
+//! the rotation rule applied atomically (one successor, the same for every presentation
+//! within the grace period; reuse revokes the family; reuse before expiry), and purge.
 //!
 //! A new store passes when `conformance!(name, constructor)` passes for it.
 #![allow(
@@ -9,32 +10,16 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::sync::Arc;
 
-use jws::NumericDate;
-use jwt_auth::store::{RefreshRecord, Rotation, Store};
-use jwt_auth::{FamilyId, SecretHash, TokenId};
+use common::{END, IDLE, T0, at, record, request, successor_of};
+use jwt_auth::store::{Rotation, Store};
+use jwt_auth::{FamilyId, TokenId};
 
-fn at(secs: u64) -> NumericDate {
-    NumericDate::from_secs(secs).unwrap()
-}
-
-const T0: u64 = 1_800_000_000;
-
-fn record(family: &FamilyId, subject: &str, now: u64) -> RefreshRecord {
-    let mut hash = [0u8; 32];
-    hash[..16].copy_from_slice(TokenId::random().unwrap().as_bytes());
-    RefreshRecord {
-        id: TokenId::random().unwrap(),
-        secret_hash: SecretHash::from_bytes(hash),
-        family: family.clone(),
-        subject: subject.to_owned(),
-        issued_at: at(now),
-        idle_expires_at: at(now + 14 * 86_400),
-        expires_at: at(T0 + 30 * 86_400),
-        consumed_at: None,
-        session: r#"{"claims":{"role":"admin"},"scope":"read"}"#.into(),
-    }
+async fn revoked<S: Store>(store: &S, id: &TokenId) -> bool {
+    store.find(id).await.unwrap().unwrap().family_revoked
 }
 
 async fn create_and_find<S: Store>(store: &S) {
@@ -58,84 +43,164 @@ async fn rotation_and_reuse<S: Store>(store: &S) {
     let family = FamilyId::random().unwrap();
     let first = record(&family, "ann", T0);
     store.create_family(&first).await.unwrap();
-    let second = record(&family, "ann", T0 + 10);
+    let req = request(&first.id, T0 + 10, 0);
+    let Rotation::Rotated(second) = store.rotate(&req).await.unwrap() else {
+        panic!("not rotated");
+    };
     assert_eq!(
-        store
-            .rotate(&first.id, at(T0 + 10), 0, &second)
-            .await
-            .unwrap(),
-        Rotation::Rotated
+        (second.id, second.secret_hash),
+        (req.successor_id, req.successor_hash)
     );
+    assert_eq!(second.family, family);
+    assert_eq!(second.subject, "ann");
+    assert_eq!(second.issued_at, at(T0 + 10));
+    assert_eq!(second.idle_expires_at, at(T0 + 10 + IDLE));
+    assert_eq!(second.expires_at, first.expires_at);
+    assert_eq!(second.session, first.session);
     let old = store.find(&first.id).await.unwrap().unwrap();
     assert_eq!(old.record.consumed_at, Some(at(T0 + 10)));
-    let new = store.find(&second.id).await.unwrap().unwrap();
-    assert_eq!(new.record, second);
-    // The consumed token again: reuse, and the family is revoked.
-    let third = record(&family, "ann", T0 + 20);
-    assert_eq!(
-        store
-            .rotate(&first.id, at(T0 + 20), 0, &third)
-            .await
-            .unwrap(),
-        Rotation::Reused
-    );
-    assert!(
-        store.find(&third.id).await.unwrap().is_none(),
-        "nothing stored on reuse"
-    );
-    assert!(
-        store
-            .find(&second.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .family_revoked
-    );
+    assert_eq!(old.record.successor, Some(second.id));
+    assert_eq!(store.find(&second.id).await.unwrap().unwrap().record, second);
+
+    // The consumed token again: reuse, and the family is revoked; nothing is stored.
+    let mut replay = request(&first.id, T0 + 20, 0);
+    replay.successor_id = TokenId::random().unwrap();
+    assert_eq!(store.rotate(&replay).await.unwrap(), Rotation::Reused);
+    assert!(store.find(&replay.successor_id).await.unwrap().is_none());
+    assert!(revoked(store, &second.id).await);
     // Even the legitimate latest token no longer rotates.
-    let fourth = record(&family, "ann", T0 + 30);
-    assert_eq!(
-        store
-            .rotate(&second.id, at(T0 + 30), 0, &fourth)
-            .await
-            .unwrap(),
-        Rotation::Revoked
-    );
-    assert!(store.find(&fourth.id).await.unwrap().is_none());
+    let latest = request(&second.id, T0 + 30, 0);
+    assert_eq!(store.rotate(&latest).await.unwrap(), Rotation::Revoked);
+    assert!(store.find(&latest.successor_id).await.unwrap().is_none());
     // Unknown ids.
-    let stray = record(&family, "ann", T0);
     assert_eq!(
         store
-            .rotate(&TokenId::random().unwrap(), at(T0), 0, &stray)
+            .rotate(&request(&TokenId::random().unwrap(), T0, 0))
             .await
             .unwrap(),
         Rotation::NotFound
     );
 }
 
+/// Within the grace period the same successor comes back, stored once; after it, reuse.
 async fn grace_period<S: Store>(store: &S) {
     let family = FamilyId::random().unwrap();
     let first = record(&family, "ann", T0);
     store.create_family(&first).await.unwrap();
-    let a = record(&family, "ann", T0);
-    let b = record(&family, "ann", T0 + 5);
-    let c = record(&family, "ann", T0 + 10);
-    assert_eq!(
-        store.rotate(&first.id, at(T0), 10, &a).await.unwrap(),
-        Rotation::Rotated
-    );
-    // A second use 5 s later, within 10 s of grace: a benign race.
-    assert_eq!(
-        store.rotate(&first.id, at(T0 + 5), 10, &b).await.unwrap(),
-        Rotation::Rotated
-    );
-    assert!(!store.find(&a.id).await.unwrap().unwrap().family_revoked);
-    assert!(store.find(&b.id).await.unwrap().is_some());
+    let Rotation::Rotated(a) = store.rotate(&request(&first.id, T0, 10)).await.unwrap() else {
+        panic!("not rotated");
+    };
+    for later in [0, 5, 9] {
+        assert_eq!(
+            store
+                .rotate(&request(&first.id, T0 + later, 10))
+                .await
+                .unwrap(),
+            Rotation::Repeated(a.clone()),
+            "{later} s later: the same successor"
+        );
+    }
+    assert!(!revoked(store, &a.id).await);
+    assert_eq!(store.find(&a.id).await.unwrap().unwrap().record, a);
     // Once the grace is over it is reuse.
     assert_eq!(
-        store.rotate(&first.id, at(T0 + 10), 10, &c).await.unwrap(),
+        store.rotate(&request(&first.id, T0 + 10, 10)).await.unwrap(),
         Rotation::Reused
     );
-    assert!(store.find(&a.id).await.unwrap().unwrap().family_revoked);
+    assert!(revoked(store, &a.id).await);
+}
+
+/// The parent presented after its successor was used (within the parent's grace) is
+/// reuse; so is a grandparent. The immediate parent of the live token only repeats.
+async fn replays_of_ancestors<S: Store>(store: &S) {
+    for ancestor in [1, 2] {
+        let family = FamilyId::random().unwrap();
+        let first = record(&family, "ann", T0);
+        store.create_family(&first).await.unwrap();
+        let mut chain = vec![first.id];
+        for step in 1..=3 {
+            let Rotation::Rotated(next) = store
+                .rotate(&request(chain.last().unwrap(), T0 + step, 10))
+                .await
+                .unwrap()
+            else {
+                panic!("not rotated");
+            };
+            chain.push(next.id);
+        }
+        // chain = [r0, r1, r2, r3]: r3 is live, r2 its parent.
+        let Rotation::Repeated(live) = store.rotate(&request(&chain[2], T0 + 4, 10)).await.unwrap()
+        else {
+            panic!("the live token's parent repeats");
+        };
+        assert_eq!(live.id, chain[3]);
+        let replayed = chain[2 - ancestor];
+        assert_eq!(
+            store.rotate(&request(&replayed, T0 + 4, 10)).await.unwrap(),
+            Rotation::Reused,
+            "ancestor {ancestor}"
+        );
+        assert!(revoked(store, &chain[3]).await);
+        assert_eq!(
+            store.rotate(&request(&chain[3], T0 + 5, 10)).await.unwrap(),
+            Rotation::Revoked
+        );
+    }
+}
+
+/// Reuse is detected before expiry: an expired, consumed token revokes its family.
+async fn expiry_and_replay<S: Store>(store: &S) {
+    // Consumed, then expired (idle and absolute): reuse all the same.
+    for replay_at in [T0 + 1 + IDLE, END + 5] {
+        let family = FamilyId::random().unwrap();
+        let first = record(&family, "ann", T0);
+        store.create_family(&first).await.unwrap();
+        let Rotation::Rotated(a) = store.rotate(&request(&first.id, T0 + 1, 10)).await.unwrap()
+        else {
+            panic!("not rotated");
+        };
+        assert_eq!(
+            store
+                .rotate(&request(&first.id, replay_at, 10))
+                .await
+                .unwrap(),
+            Rotation::Reused
+        );
+        assert!(revoked(store, &a.id).await);
+    }
+    // Unconsumed and expired: expired, and nothing changes.
+    let family = FamilyId::random().unwrap();
+    let first = record(&family, "ann", T0);
+    store.create_family(&first).await.unwrap();
+    let late = request(&first.id, T0 + IDLE, 10);
+    assert_eq!(store.rotate(&late).await.unwrap(), Rotation::Expired);
+    let found = store.find(&first.id).await.unwrap().unwrap();
+    assert_eq!(found.record, first);
+    assert!(!found.family_revoked);
+    assert!(store.find(&late.successor_id).await.unwrap().is_none());
+}
+
+/// However often a session rotates, its absolute expiry stays where login put it.
+async fn rotation_never_extends_the_session<S: Store>(store: &S) {
+    let family = FamilyId::random().unwrap();
+    let first = record(&family, "ann", T0);
+    store.create_family(&first).await.unwrap();
+    let mut current = first.id;
+    let mut now = T0;
+    while now + IDLE / 2 < END {
+        now += IDLE / 2;
+        let Rotation::Rotated(next) = store.rotate(&request(&current, now, 0)).await.unwrap()
+        else {
+            panic!("not rotated at {now}");
+        };
+        assert_eq!(next.expires_at, at(END));
+        assert_eq!(next.idle_expires_at, at((now + IDLE).min(END)));
+        current = next.id;
+    }
+    assert_eq!(
+        store.rotate(&request(&current, END, 0)).await.unwrap(),
+        Rotation::Expired
+    );
 }
 
 async fn revocations<S: Store>(store: &S) {
@@ -162,12 +227,8 @@ async fn revocations<S: Store>(store: &S) {
             .await
             .unwrap()
     );
-    let next = record(&ann[0].0, "ann", T0 + 3);
     assert_eq!(
-        store
-            .rotate(&ann[0].1.id, at(T0 + 3), 0, &next)
-            .await
-            .unwrap(),
+        store.rotate(&request(&ann[0].1.id, T0 + 3, 0)).await.unwrap(),
         Rotation::Revoked
     );
 
@@ -186,17 +247,13 @@ async fn revocations<S: Store>(store: &S) {
             .is_empty()
     );
     for (_, r) in &ann {
-        assert!(store.find(&r.id).await.unwrap().unwrap().family_revoked);
+        assert!(revoked(store, &r.id).await);
     }
-    assert!(!store.find(&bob.id).await.unwrap().unwrap().family_revoked);
-    let bob_next = record(&bob_family, "bob", T0 + 6);
-    assert_eq!(
-        store
-            .rotate(&bob.id, at(T0 + 6), 0, &bob_next)
-            .await
-            .unwrap(),
-        Rotation::Rotated
-    );
+    assert!(!revoked(store, &bob.id).await);
+    assert!(matches!(
+        store.rotate(&request(&bob.id, T0 + 6, 0)).await.unwrap(),
+        Rotation::Rotated(_)
+    ));
 }
 
 async fn key_ring_document<S: Store>(store: &S) {
@@ -213,22 +270,59 @@ async fn key_ring_document<S: Store>(store: &S) {
     );
 }
 
+/// Purge deletes exactly the records and families whose absolute expiry is at or before
+/// `now`: consumed or not, revoked or not; nothing that is still alive.
 async fn purge<S: Store>(store: &S) {
-    let family = FamilyId::random().unwrap();
-    let mut short = record(&family, "ann", T0);
-    short.expires_at = at(T0 + 100);
-    store.create_family(&short).await.unwrap();
+    // A family expiring at T0 + 100 with three records (two consumed), one expiring a
+    // second later, a revoked one expiring with the first, and a long one.
+    let short = FamilyId::random().unwrap();
+    let mut first = record(&short, "ann", T0);
+    first.expires_at = at(T0 + 100);
+    first.idle_expires_at = at(T0 + 100);
+    store.create_family(&first).await.unwrap();
+    let mut current = first.id;
+    let mut short_ids = vec![first.id];
+    for step in 1..=2 {
+        let Rotation::Rotated(next) = store.rotate(&request(&current, T0 + step, 0)).await.unwrap()
+        else {
+            panic!("not rotated");
+        };
+        short_ids.push(next.id);
+        current = next.id;
+    }
+    let mut later = record(&FamilyId::random().unwrap(), "ann", T0);
+    later.expires_at = at(T0 + 101);
+    store.create_family(&later).await.unwrap();
+    let revoked_family = FamilyId::random().unwrap();
+    let mut gone = record(&revoked_family, "bob", T0);
+    gone.expires_at = at(T0 + 100);
+    store.create_family(&gone).await.unwrap();
+    store.revoke_family(&revoked_family, at(T0 + 1)).await.unwrap();
     let keep = record(&FamilyId::random().unwrap(), "ann", T0);
     store.create_family(&keep).await.unwrap();
+
     assert_eq!(store.purge(at(T0 + 99)).await.unwrap(), 0);
-    assert_eq!(store.purge(at(T0 + 100)).await.unwrap(), 1);
-    assert!(store.find(&short.id).await.unwrap().is_none());
+    for id in short_ids.iter().chain([&later.id, &gone.id, &keep.id]) {
+        assert!(store.find(id).await.unwrap().is_some(), "nothing went early");
+    }
+    assert_eq!(store.purge(at(T0 + 100)).await.unwrap(), 4);
+    for id in short_ids.iter().chain([&gone.id]) {
+        assert!(store.find(id).await.unwrap().is_none());
+    }
+    assert!(store.find(&later.id).await.unwrap().is_some());
+    assert!(store.find(&keep.id).await.unwrap().is_some());
+    // The purged family went with its records; the others are still there.
+    assert!(!store.revoke_family(&short, at(T0 + 100)).await.unwrap());
+    assert!(store.revoke_family(&later.family, at(T0 + 100)).await.unwrap());
+    assert_eq!(store.purge(at(T0 + 100)).await.unwrap(), 0, "idempotent");
+    assert_eq!(store.purge(at(T0 + 101)).await.unwrap(), 1);
     assert!(store.find(&keep.id).await.unwrap().is_some());
 }
 
-/// Many tasks present the same token at once: exactly one rotation wins; the others see
-/// reuse (or, after the family is revoked, revocation); the family ends revoked.
-async fn concurrent_rotations<S: Store>(store: Arc<S>) {
+/// Many tasks present the same token at once, without grace: exactly one rotation wins;
+/// the others see reuse (or, after the family is revoked, revocation); the family ends
+/// revoked.
+async fn concurrent_rotations_without_grace<S: Store>(store: Arc<S>) {
     for round in 0..5 {
         let family = FamilyId::random().unwrap();
         let first = record(&family, "ann", T0);
@@ -236,44 +330,78 @@ async fn concurrent_rotations<S: Store>(store: Arc<S>) {
         let tasks: Vec<_> = (0..16)
             .map(|i| {
                 let store = Arc::clone(&store);
-                let next = record(&family, "ann", T0 + 1);
                 let id = first.id;
-                tokio::spawn(async move {
-                    (
-                        store.rotate(&id, at(T0 + 1 + i % 2), 0, &next).await,
-                        next.id,
-                    )
-                })
+                tokio::spawn(async move { store.rotate(&request(&id, T0 + 1 + i % 2, 0)).await })
             })
             .collect();
         let mut outcomes = Vec::new();
         for t in tasks {
-            outcomes.push(t.await.unwrap());
+            outcomes.push(t.await.unwrap().unwrap());
         }
         let winners: Vec<_> = outcomes
             .iter()
-            .filter(|(r, _)| *r == Ok(Rotation::Rotated))
+            .filter(|r| matches!(r, Rotation::Rotated(_)))
             .collect();
         assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
+        assert!(outcomes.contains(&Rotation::Reused), "round {round}");
         assert!(
-            outcomes.iter().any(|(r, _)| *r == Ok(Rotation::Reused)),
-            "round {round}"
+            outcomes
+                .iter()
+                .all(|r| matches!(r, Rotation::Rotated(_) | Rotation::Reused | Rotation::Revoked))
         );
-        assert!(outcomes.iter().all(|(r, _)| matches!(
-            r,
-            Ok(Rotation::Rotated | Rotation::Reused | Rotation::Revoked)
-        )));
-        let winner = store.find(&winners[0].1).await.unwrap().unwrap();
-        assert!(
-            winner.family_revoked,
-            "round {round}: the family is revoked"
-        );
-        // Only the winner's successor was stored.
-        for (r, id) in &outcomes {
-            if *r != Ok(Rotation::Rotated) {
-                assert!(store.find(id).await.unwrap().is_none());
+        assert!(revoked(store.as_ref(), &first.id).await, "round {round}");
+    }
+}
+
+/// Two, then sixteen tasks present the same token at once within the grace period: one
+/// rotation, every other presentation gets the same successor, the family lives on with
+/// exactly that one live token.
+async fn concurrent_rotations_within_grace<S: Store>(store: Arc<S>) {
+    for tasks in [2u64, 16] {
+        let family = FamilyId::random().unwrap();
+        let first = record(&family, "ann", T0);
+        store.create_family(&first).await.unwrap();
+        let handles: Vec<_> = (0..tasks)
+            .map(|i| {
+                let store = Arc::clone(&store);
+                let id = first.id;
+                tokio::spawn(async move { store.rotate(&request(&id, T0 + i % 3, 10)).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for h in handles {
+            outcomes.push(h.await.unwrap().unwrap());
+        }
+        let rotated: Vec<_> = outcomes
+            .iter()
+            .filter_map(|r| match r {
+                Rotation::Rotated(next) => Some(next.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rotated.len(), 1, "{tasks} tasks: {outcomes:?}");
+        let successor = &rotated[0];
+        for r in &outcomes {
+            match r {
+                Rotation::Rotated(next) | Rotation::Repeated(next) => {
+                    assert_eq!(next, successor, "{tasks} tasks: one successor for all");
+                }
+                other => panic!("{tasks} tasks: {other:?}"),
             }
         }
+        let found = store.find(&successor.id).await.unwrap().unwrap();
+        assert!(!found.family_revoked);
+        assert_eq!(found.record.consumed_at, None);
+        // The one successor rotates on as usual.
+        assert!(matches!(
+            store
+                .rotate(&request(&successor.id, T0 + 20, 10))
+                .await
+                .unwrap(),
+            Rotation::Rotated(_)
+        ));
+        let (derived, _) = successor_of(&first.id);
+        assert_eq!(successor.id, derived);
     }
 }
 
@@ -284,20 +412,18 @@ async fn concurrent_sessions<S: Store>(store: Arc<S>) {
             let store = Arc::clone(&store);
             tokio::spawn(async move {
                 let family = FamilyId::random().unwrap();
-                let mut current = record(&family, "ann", T0);
-                store.create_family(&current).await.unwrap();
+                let first = record(&family, "ann", T0);
+                store.create_family(&first).await.unwrap();
+                let mut current = first.id;
                 for step in 1..=20 {
-                    let next = record(&family, "ann", T0 + step);
-                    assert_eq!(
-                        store
-                            .rotate(&current.id, at(T0 + step), 0, &next)
-                            .await
-                            .unwrap(),
-                        Rotation::Rotated
-                    );
-                    current = next;
+                    let Rotation::Rotated(next) =
+                        store.rotate(&request(&current, T0 + step, 0)).await.unwrap()
+                    else {
+                        panic!("not rotated");
+                    };
+                    current = next.id;
                 }
-                current.id
+                current
             })
         })
         .collect();
@@ -327,6 +453,18 @@ macro_rules! conformance {
                 super::grace_period(&$make).await;
             }
             #[tokio::test]
+            async fn replays_of_ancestors() {
+                super::replays_of_ancestors(&$make).await;
+            }
+            #[tokio::test]
+            async fn expiry_and_replay() {
+                super::expiry_and_replay(&$make).await;
+            }
+            #[tokio::test]
+            async fn rotation_never_extends_the_session() {
+                super::rotation_never_extends_the_session(&$make).await;
+            }
+            #[tokio::test]
             async fn revocations() {
                 super::revocations(&$make).await;
             }
@@ -339,8 +477,12 @@ macro_rules! conformance {
                 super::purge(&$make).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn concurrent_rotations() {
-                super::concurrent_rotations(Arc::new($make)).await;
+            async fn concurrent_rotations_without_grace() {
+                super::concurrent_rotations_without_grace(Arc::new($make)).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_rotations_within_grace() {
+                super::concurrent_rotations_within_grace(Arc::new($make)).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn concurrent_sessions() {

@@ -6,7 +6,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use jws::NumericDate;
 
-use super::{Found, RefreshRecord, Rotation, Store, StoreError};
+use super::rotation::{self, Rotation, RotationRequest, RotationView, Writes};
+use super::{Found, RefreshRecord, Store, StoreError};
 use crate::token::{FamilyId, TokenId};
 
 #[derive(Debug)]
@@ -80,40 +81,44 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn rotate(
-        &self,
-        id: &TokenId,
-        now: NumericDate,
-        grace: u64,
-        next: &RefreshRecord,
-    ) -> Result<Rotation, StoreError> {
+    async fn rotate(&self, request: &RotationRequest) -> Result<Rotation, StoreError> {
         let mut state = self.lock()?;
         let state = &mut *state;
-        if state.records.contains_key(&next.id) {
-            return Err(StoreError("the next token id already exists".into()));
-        }
-        let Some(record) = state.records.get_mut(id) else {
-            return Ok(Rotation::NotFound);
-        };
-        let Some(family) = state.families.get_mut(&record.family) else {
-            return Ok(Rotation::Revoked);
-        };
-        if family.revoked_at.is_some() {
-            return Ok(Rotation::Revoked);
-        }
-        if next.family != record.family {
-            return Err(StoreError("the next record does not fit the family".into()));
-        }
-        match record.consumed_at {
-            None => record.consumed_at = Some(now),
-            Some(at) if now.secs_since(at) < grace => {}
-            Some(_) => {
-                family.revoked_at = Some(now);
-                return Ok(Rotation::Reused);
+        let view = state.records.get(&request.id).map(|record| RotationView {
+            record: record.clone(),
+            family_revoked: state
+                .families
+                .get(&record.family)
+                .is_none_or(|f| f.revoked_at.is_some()),
+            successor: record
+                .successor
+                .and_then(|next| state.records.get(&next).cloned()),
+        });
+        let outcome = rotation::decide(request, view.as_ref());
+        match outcome.writes(request) {
+            Writes::None => {}
+            Writes::Consume { consumed, at, next } => {
+                if state.records.contains_key(&next.id) {
+                    return Err(StoreError("the successor's id already exists".into()));
+                }
+                let record = state
+                    .records
+                    .get_mut(consumed)
+                    .ok_or_else(|| StoreError("the consumed record vanished".into()))?;
+                record.consumed_at = Some(at);
+                record.successor = Some(next.id);
+                state.records.insert(next.id, next.clone());
+            }
+            Writes::RevokeFamily { at } => {
+                if let Some(family) = view
+                    .as_ref()
+                    .and_then(|v| state.families.get_mut(&v.record.family))
+                {
+                    family.revoked_at = Some(at);
+                }
             }
         }
-        state.records.insert(next.id, next.clone());
-        Ok(Rotation::Rotated)
+        Ok(outcome)
     }
 
     async fn revoke_family(&self, family: &FamilyId, now: NumericDate) -> Result<bool, StoreError> {

@@ -11,13 +11,14 @@
 //! - [`Store::create_family`] inserts a family and its first record.
 //! - [`Store::find`] returns a record by id, with whether its family is revoked. It changes
 //!   nothing.
-//! - [`Store::rotate`] is the heart of reuse detection, in one step: if the family is
-//!   revoked it returns [`Rotation::Revoked`]; if the record is unconsumed it marks it
-//!   consumed at `now`, inserts `next` (same family) and returns [`Rotation::Rotated`]; if
-//!   it was consumed less than `grace` seconds before `now` it inserts `next` all the same
-//!   (a benign race of two tabs) and returns [`Rotation::Rotated`]; if it was consumed
-//!   earlier it **revokes the family** and returns [`Rotation::Reused`]. Of many concurrent
-//!   rotations of one record (grace 0), exactly one returns `Rotated`.
+//! - [`Store::rotate`] is the heart of reuse detection, in one step: it reads the
+//!   presented record, whether its family is revoked, and the record of its successor if it
+//!   has one ([`RotationView`]); asks [`rotation::decide`] what to do; applies the writes
+//!   of the answer ([`Rotation::writes`]: consume the record and insert its successor, or
+//!   revoke the family, or nothing); and returns the answer. The rule itself lives only in
+//!   [`rotation`]; a store never decides. Of many concurrent rotations of one record
+//!   exactly one returns [`Rotation::Rotated`]; the others (within the grace period)
+//!   return [`Rotation::Repeated`] with the same successor, or (without grace) see reuse.
 //! - [`Store::revoke_family`] and [`Store::revoke_subject`] mark families revoked (never
 //!   un-revoked); records of a revoked family never rotate again.
 //! - [`Store::save_key_ring`] / [`Store::load_key_ring`] keep one opaque document (the
@@ -36,8 +37,11 @@ use jws::NumericDate;
 use crate::token::{FamilyId, SecretHash, TokenId};
 
 mod memory;
+pub mod rotation;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+
+pub use rotation::{Rotation, RotationRequest, RotationView, Writes};
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
@@ -62,6 +66,8 @@ pub struct RefreshRecord {
     pub expires_at: NumericDate,
     /// When it was consumed by a rotation, if it was.
     pub consumed_at: Option<NumericDate>,
+    /// The token that replaced it, once consumed.
+    pub successor: Option<TokenId>,
     /// What the next access tokens of the session carry (client id, scope, the
     /// application's claims) and client metadata, as JSON.
     pub session: String,
@@ -74,19 +80,6 @@ pub struct Found {
     pub record: RefreshRecord,
     /// Whether its family is revoked.
     pub family_revoked: bool,
-}
-
-/// What [`Store::rotate`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rotation {
-    /// The record was consumed (or within grace) and the next one stored.
-    Rotated,
-    /// The record had been consumed before: the family is now revoked.
-    Reused,
-    /// The family was already revoked; nothing changed.
-    Revoked,
-    /// No record has this id; nothing changed.
-    NotFound,
 }
 
 /// A store failure: the database is unreachable, full, corrupt, or closed. The message is
@@ -114,14 +107,11 @@ pub trait Store: Send + Sync + 'static {
     /// The record with this id, if any, and whether its family is revoked.
     fn find(&self, id: &TokenId) -> impl Future<Output = Result<Option<Found>, StoreError>> + Send;
 
-    /// Consumes `id` and stores `next`, or detects reuse, atomically (see the module
-    /// documentation).
+    /// Reads what [`rotation::decide`] needs, decides, applies the writes of the answer
+    /// and returns it, atomically (see the module documentation).
     fn rotate(
         &self,
-        id: &TokenId,
-        now: NumericDate,
-        grace: u64,
-        next: &RefreshRecord,
+        request: &RotationRequest,
     ) -> impl Future<Output = Result<Rotation, StoreError>> + Send;
 
     /// Revokes a family; `true` when it existed and was not yet revoked.
@@ -165,12 +155,9 @@ impl<S: Store> Store for std::sync::Arc<S> {
 
     fn rotate(
         &self,
-        id: &TokenId,
-        now: NumericDate,
-        grace: u64,
-        next: &RefreshRecord,
+        request: &RotationRequest,
     ) -> impl Future<Output = Result<Rotation, StoreError>> + Send {
-        S::rotate(self, id, now, grace, next)
+        S::rotate(self, request)
     }
 
     fn revoke_family(

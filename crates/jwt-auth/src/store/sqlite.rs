@@ -3,17 +3,18 @@
 //!
 //! One worker thread owns the connection and runs the operations in order (SQLite has one
 //! writer at a time anyway); the async methods hand it work and await the answer, so no
-//! executor thread ever blocks on the database.
+//! executor thread ever blocks on the database. Dropping the store never waits for the
+//! worker either (it finishes the work already handed to it, then closes the database);
+//! [`SqliteStore::close`] awaits that.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 
 use jws::NumericDate;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Found, RefreshRecord, Rotation, Store, StoreError};
+use super::rotation::{self, Rotation, RotationRequest, RotationView, Writes};
+use super::{Found, RefreshRecord, Store, StoreError};
 use crate::token::{FamilyId, SecretHash, TokenId};
 
 /// The schema, one migration per version (`PRAGMA user_version`).
@@ -42,6 +43,8 @@ CREATE TABLE key_ring (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     document TEXT NOT NULL
 );
+", r"
+ALTER TABLE refresh_tokens ADD COLUMN successor BLOB;
 "];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -50,14 +53,15 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 #[derive(Debug)]
 pub struct SqliteStore {
     jobs: Option<mpsc::Sender<Job>>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    /// Fires once the worker has closed the database.
+    closed: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 fn db_error(e: &rusqlite::Error) -> StoreError {
     StoreError(format!("SQLite: {e}"))
 }
 
-fn closed() -> StoreError {
+fn closed_error() -> StoreError {
     StoreError("the SQLite worker has stopped".into())
 }
 
@@ -73,12 +77,25 @@ fn date(secs: i64) -> rusqlite::Result<NumericDate> {
         .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(0, secs))
 }
 
+/// Why a database cannot be opened.
+enum OpenError {
+    Sqlite(rusqlite::Error),
+    /// The schema was written by a newer version of this crate.
+    NewerSchema(i64),
+}
+
+impl From<rusqlite::Error> for OpenError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
 /// Applies the migrations the database has not seen.
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     if version > known {
-        return Err(rusqlite::Error::InvalidQuery);
+        return Err(OpenError::NewerSchema(version));
     }
     for (i, sql) in MIGRATIONS
         .iter()
@@ -99,7 +116,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path).map_err(|e| db_error(&e))?;
-    let setup = |conn: &mut Connection| -> rusqlite::Result<()> {
+    let setup = |conn: &mut Connection| -> Result<(), OpenError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL for files (":memory:" answers "memory"); FULL so that a committed rotation
         // survives even a power loss.
@@ -109,10 +126,10 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         migrate(conn)
     };
     setup(&mut conn).map_err(|e| match e {
-        rusqlite::Error::InvalidQuery => {
-            StoreError("the database schema is newer than this version of jwt-auth".into())
-        }
-        other => db_error(&other),
+        OpenError::NewerSchema(version) => StoreError(format!(
+            "the database schema (version {version}) is newer than this version of jwt-auth"
+        )),
+        OpenError::Sqlite(other) => db_error(&other),
     })?;
     Ok(conn)
 }
@@ -121,6 +138,7 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRecord> {
     let id: [u8; 16] = row.get(0)?;
     let hash: [u8; 32] = row.get(1)?;
     let consumed: Option<i64> = row.get(7)?;
+    let successor: Option<[u8; 16]> = row.get(9)?;
     Ok(RefreshRecord {
         id: TokenId::from_bytes(id),
         secret_hash: SecretHash::from_bytes(hash),
@@ -131,13 +149,21 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RefreshRecord> {
         expires_at: date(row.get(6)?)?,
         consumed_at: consumed.map(date).transpose()?,
         session: row.get(8)?,
+        successor: successor.map(TokenId::from_bytes),
     })
 }
+
+/// A record by id, with whether its family is revoked (or gone) as column 10.
+const FIND: &str = "SELECT r.id, r.secret_hash, r.family, r.subject, r.issued_at, \
+     r.idle_expires_at, r.expires_at, r.consumed_at, r.session, r.successor, \
+     f.revoked_at IS NOT NULL OR f.id IS NULL \
+     FROM refresh_tokens r LEFT JOIN families f ON f.id = r.family WHERE r.id = ?1";
 
 fn insert_record(conn: &Connection, r: &RefreshRecord) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO refresh_tokens (id, secret_hash, family, subject, issued_at, \
-         idle_expires_at, expires_at, consumed_at, session) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         idle_expires_at, expires_at, consumed_at, session, successor) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             r.id.as_bytes(),
             r.secret_hash.as_bytes(),
@@ -148,6 +174,7 @@ fn insert_record(conn: &Connection, r: &RefreshRecord) -> rusqlite::Result<()> {
             secs(r.expires_at),
             r.consumed_at.map(secs),
             r.session,
+            r.successor.as_ref().map(TokenId::as_bytes),
         ],
     )?;
     Ok(())
@@ -163,19 +190,37 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let conn = open_connection(path.as_ref())?;
         let (jobs, queue) = mpsc::channel::<Job>();
-        let worker = std::thread::Builder::new()
+        let (done, closed) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
             .name("jwt-auth-sqlite".into())
             .spawn(move || {
                 let mut conn = conn;
                 while let Ok(job) = queue.recv() {
                     job(&mut conn);
                 }
+                drop(conn);
+                // Nobody may be waiting for the close.
+                let _ = done.send(());
             })
             .map_err(|e| StoreError(format!("cannot start the SQLite worker: {e}")))?;
         Ok(Self {
             jobs: Some(jobs),
-            worker: Mutex::new(Some(worker)),
+            closed: Some(closed),
         })
+    }
+
+    /// Closes the store: the worker finishes the work already handed to it and closes the
+    /// database; this returns once it has (dropping the store does the same without
+    /// waiting).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the worker stopped abnormally.
+    pub async fn close(mut self) -> Result<(), StoreError> {
+        drop(self.jobs.take());
+        match self.closed.take() {
+            Some(closed) => closed.await.map_err(|_| closed_error()),
+            None => Ok(()),
+        }
     }
 
     /// Runs `f` on the worker and awaits its result.
@@ -191,20 +236,10 @@ impl SqliteStore {
         });
         self.jobs
             .as_ref()
-            .ok_or_else(closed)?
+            .ok_or_else(closed_error)?
             .send(job)
-            .map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
-    }
-}
-
-impl Drop for SqliteStore {
-    /// Stops the worker after the work already handed to it, and closes the database.
-    fn drop(&mut self) {
-        drop(self.jobs.take());
-        if let Some(worker) = self.worker.get_mut().ok().and_then(Option::take) {
-            let _ = worker.join();
-        }
+            .map_err(|_| closed_error())?;
+        answer.await.map_err(|_| closed_error())?
     }
 }
 
@@ -232,14 +267,12 @@ impl Store for SqliteStore {
         let id = *id;
         self.call(move |conn| {
             conn.query_row(
-                "SELECT r.id, r.secret_hash, r.family, r.subject, r.issued_at, r.idle_expires_at, \
-                 r.expires_at, r.consumed_at, r.session, f.revoked_at IS NOT NULL OR f.id IS NULL \
-                 FROM refresh_tokens r LEFT JOIN families f ON f.id = r.family WHERE r.id = ?1",
+                FIND,
                 params![id.as_bytes()],
                 |row| {
                     Ok(Found {
                         record: read_record(row)?,
-                        family_revoked: row.get(9)?,
+                        family_revoked: row.get(10)?,
                     })
                 },
             )
@@ -248,56 +281,52 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn rotate(
-        &self,
-        id: &TokenId,
-        now: NumericDate,
-        grace: u64,
-        next: &RefreshRecord,
-    ) -> Result<Rotation, StoreError> {
-        let id = *id;
-        let next = next.clone();
+    async fn rotate(&self, request: &RotationRequest) -> Result<Rotation, StoreError> {
+        let request = request.clone();
         self.call(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row: Option<(String, Option<i64>, bool)> = tx
-                .query_row(
-                    "SELECT r.family, r.consumed_at, f.revoked_at IS NOT NULL OR f.id IS NULL \
-                     FROM refresh_tokens r LEFT JOIN families f ON f.id = r.family WHERE r.id = ?1",
-                    params![id.as_bytes()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
+            let found = tx
+                .query_row(FIND, params![request.id.as_bytes()], |row| {
+                    Ok((read_record(row)?, row.get::<_, bool>(10)?))
+                })
                 .optional()?;
-            let Some((family, consumed_at, revoked)) = row else {
-                return Ok(Rotation::NotFound);
+            let view = match found {
+                None => None,
+                Some((record, family_revoked)) => {
+                    let successor = match &record.successor {
+                        None => None,
+                        Some(next) => tx
+                            .query_row(FIND, params![next.as_bytes()], read_record)
+                            .optional()?,
+                    };
+                    Some(RotationView {
+                        record,
+                        family_revoked,
+                        successor,
+                    })
+                }
             };
-            if revoked {
-                return Ok(Rotation::Revoked);
-            }
-            if family != next.family.as_str() {
-                return Err(rusqlite::Error::InvalidParameterName(
-                    "the next record does not fit the family".into(),
-                ));
-            }
-            match consumed_at.map(date).transpose()? {
-                None => {
+            let outcome = rotation::decide(&request, view.as_ref());
+            match outcome.writes(&request) {
+                Writes::None => return Ok(outcome),
+                Writes::Consume { consumed, at, next } => {
                     tx.execute(
-                        "UPDATE refresh_tokens SET consumed_at = ?1 WHERE id = ?2",
-                        params![secs(now), id.as_bytes()],
+                        "UPDATE refresh_tokens SET consumed_at = ?1, successor = ?2 WHERE id = ?3",
+                        params![secs(at), next.id.as_bytes(), consumed.as_bytes()],
                     )?;
+                    insert_record(&tx, next)?;
                 }
-                Some(at) if now.secs_since(at) < grace => {}
-                Some(_) => {
-                    tx.execute(
-                        "UPDATE families SET revoked_at = ?1 WHERE id = ?2",
-                        params![secs(now), family],
-                    )?;
-                    tx.commit()?;
-                    return Ok(Rotation::Reused);
+                Writes::RevokeFamily { at } => {
+                    if let Some(view) = &view {
+                        tx.execute(
+                            "UPDATE families SET revoked_at = ?1 WHERE id = ?2",
+                            params![secs(at), view.record.family.as_str()],
+                        )?;
+                    }
                 }
             }
-            insert_record(&tx, &next)?;
             tx.commit()?;
-            Ok(Rotation::Rotated)
+            Ok(outcome)
         })
         .await
     }
