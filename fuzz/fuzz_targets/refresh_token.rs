@@ -3,7 +3,7 @@
 //! that parses is exactly the input and has an id.
 
 use jwt_auth::RefreshToken;
-use jwt_auth::cookie::read_refresh_cookie;
+use jwt_auth::cookie::CookieOptions;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,7 +15,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(text.len(), jwt_auth::REFRESH_TOKEN_LEN);
         token.id().expect("a parsed token has an id");
     }
-    if let Some(token) = read_refresh_cookie(text) {
+    if let Ok(token) = CookieOptions::new().read(text) {
         assert!(RefreshToken::parse(token.expose()).is_ok());
+        assert!(text.contains("__Host-refresh"));
     }
 });

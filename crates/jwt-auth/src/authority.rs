@@ -560,7 +560,11 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     pub async fn purge_expired(&self) -> Result<u64, AuthError> {
         let now = self.now();
         let purged = self.store.purge(now).await?;
-        if self.ring().clone().prune(now, self.config.revoked_retention) {
+        if self
+            .ring()
+            .clone()
+            .prune(now, self.config.revoked_retention)
+        {
             self.change_ring(|_| Ok(())).await?;
         }
         Ok(purged)

@@ -462,8 +462,7 @@ impl KeyRing {
             format: Option<u64>,
             version: Option<u64>,
         }
-        let format: Format =
-            serde_json::from_str(document).map_err(|_| KeyRingError::Integrity)?;
+        let format: Format = serde_json::from_str(document).map_err(|_| KeyRingError::Integrity)?;
         match (format.format, format.version) {
             (Some(FORMAT), _) => {}
             (Some(other), _) => return Err(KeyRingError::UnsupportedFormat(other).into()),

@@ -48,9 +48,9 @@ pub use authority::{
     DEFAULT_REFRESH_TTL, DEFAULT_REVOKED_KEY_RETENTION, LoginOptions, TokenPair,
 };
 pub use clock::ManualClock;
+pub use cookie::CookieError;
 pub use deny::DenyList;
 pub use error::AuthError;
-pub use cookie::CookieError;
 pub use keyring::{KeyEncryptionKey, KeyRing, KeyRingError, KeyState};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

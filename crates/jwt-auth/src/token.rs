@@ -305,7 +305,11 @@ mod tests {
         let (id, secret) = parent.parts().unwrap();
         let (a, a_id, a_hash) = key.successor(&id, &secret);
         let (b, b_id, b_hash) = key.successor(&id, &secret);
-        assert_eq!(a.expose(), b.expose(), "the same parent, the same successor");
+        assert_eq!(
+            a.expose(),
+            b.expose(),
+            "the same parent, the same successor"
+        );
         assert_eq!((a_id, a_hash), (b_id, b_hash));
         assert_eq!(a.id().unwrap(), a_id);
         let (_, a_secret) = a.parts().unwrap();

@@ -358,7 +358,10 @@ async fn an_expired_consumed_token_is_reuse_not_expiry() {
             .refresh(first.refresh_token.expose())
             .await
             .unwrap_err();
-        assert!(matches!(err, AuthError::RefreshTokenReused), "{wait}: {err}");
+        assert!(
+            matches!(err, AuthError::RefreshTokenReused),
+            "{wait}: {err}"
+        );
         assert!(matches!(
             f.authority.refresh(second.refresh_token.expose()).await,
             Err(AuthError::Revoked)
@@ -800,7 +803,9 @@ async fn cookies() {
         CookieError::NameWithoutHostPrefix
     );
     assert_eq!(
-        CookieOptions::new().with_name("__Host-bad name;").unwrap_err(),
+        CookieOptions::new()
+            .with_name("__Host-bad name;")
+            .unwrap_err(),
         CookieError::InvalidName
     );
 }
@@ -934,4 +939,74 @@ async fn a_store_outage_is_its_own_error() {
         f.authority.logout_all("ann").await,
         Err(AuthError::StoreUnavailable(_))
     ));
+}
+
+/// A logged-out session's access token stays refused until it can no longer verify at all
+/// (exp plus the verifier's leeway), and a full deny-list refuses rather than forgets.
+#[tokio::test]
+async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
+    let f = fixture().await;
+    let auth = f.authenticator();
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    f.authority
+        .logout(pair.refresh_token.expose())
+        .await
+        .unwrap();
+    // exp = T0 + 1800; the verifier accepts it until T0 + 1860.
+    f.clock.advance(1859);
+    assert!(matches!(
+        auth.authenticate::<App>(&pair.access_token),
+        Err(AuthError::SessionRevoked)
+    ));
+    f.clock.advance(1);
+    assert!(matches!(
+        auth.authenticate::<App>(&pair.access_token),
+        Err(AuthError::Expired)
+    ));
+
+    // A list of two: three logouts, the oldest entry has to go.
+    let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
+    let deny = Arc::new(DenyList::new(2, 1800, 60));
+    let authority: Authority<_, App> = Authority::open(
+        AuthorityConfig::new(ISS, AUD, kek())
+            .with_clock(Arc::new(clock.clone()))
+            .with_deny_list(Arc::clone(&deny)),
+        MemoryStore::new(),
+    )
+    .await
+    .unwrap();
+    let auth = Authenticator::new(&authority.jwks(), ISS, AUD)
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()))
+        .with_deny_list(Arc::clone(&deny));
+    let bystander = authority.login("bob", app()).await.unwrap();
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        sessions.push(authority.login("ann", app()).await.unwrap());
+    }
+    clock.advance(1);
+    for s in &sessions {
+        authority.logout(s.refresh_token.expose()).await.unwrap();
+    }
+    assert_eq!(deny.evicted(), 1);
+    for s in &sessions {
+        assert!(
+            matches!(
+                auth.authenticate::<App>(&s.access_token),
+                Err(AuthError::SessionRevoked)
+            ),
+            "every logged-out session stays refused"
+        );
+    }
+    // The bystander's older token is refused too (fail closed); it refreshes and goes on.
+    assert!(matches!(
+        auth.authenticate::<App>(&bystander.access_token),
+        Err(AuthError::SessionRevoked)
+    ));
+    clock.advance(1);
+    let fresh = authority
+        .refresh(bystander.refresh_token.expose())
+        .await
+        .unwrap();
+    assert!(auth.authenticate::<App>(&fresh.access_token).is_ok());
 }

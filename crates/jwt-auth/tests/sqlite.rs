@@ -125,7 +125,8 @@ fn crash_child_process() {
         let mut out = std::io::stdout().lock();
         writeln!(out, "family {family}").unwrap();
         for n in 1u64.. {
-            let Rotation::Rotated(next) = store.rotate(&request(&current, T0 + n, 0)).await.unwrap()
+            let Rotation::Rotated(next) =
+                store.rotate(&request(&current, T0 + n, 0)).await.unwrap()
             else {
                 panic!("not rotated");
             };
@@ -219,8 +220,83 @@ async fn a_crash_loses_nothing_committed_and_leaves_nothing_half_written() {
         let head = TokenId::from_bytes(head.try_into().unwrap());
         assert!(!store.find(&head).await.unwrap().unwrap().family_revoked);
         assert!(matches!(
-            store.rotate(&request(&head, T0 + 100_000, 0)).await.unwrap(),
+            store
+                .rotate(&request(&head, T0 + 100_000, 0))
+                .await
+                .unwrap(),
             Rotation::Rotated(_)
         ));
     }
+}
+
+/// A database written by the first schema (no `successor` column) migrates on open: its
+/// records read back, and its consumed tokens (with no successor recorded) count as reuse.
+#[tokio::test]
+async fn a_first_version_database_migrates() {
+    let path = db_path("v1");
+    let family = FamilyId::random().unwrap();
+    let live = record(&family, T0);
+    let consumed = record(&family, T0);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE families (id TEXT PRIMARY KEY, subject TEXT NOT NULL, \
+             created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);
+             CREATE INDEX families_subject ON families (subject);
+             CREATE TABLE refresh_tokens (id BLOB PRIMARY KEY, secret_hash BLOB NOT NULL, \
+             family TEXT NOT NULL REFERENCES families (id) ON DELETE CASCADE, \
+             subject TEXT NOT NULL, issued_at INTEGER NOT NULL, \
+             idle_expires_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, \
+             consumed_at INTEGER, session TEXT NOT NULL);
+             CREATE INDEX refresh_tokens_family ON refresh_tokens (family);
+             CREATE TABLE key_ring (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO families VALUES (?1, 'ann', ?2, ?3, NULL)",
+            rusqlite::params![
+                family.as_str(),
+                i64::try_from(T0).unwrap(),
+                i64::try_from(live.expires_at.as_secs()).unwrap()
+            ],
+        )
+        .unwrap();
+        for (r, consumed_at) in [(&live, None), (&consumed, Some(T0 + 1))] {
+            conn.execute(
+                "INSERT INTO refresh_tokens VALUES (?1, ?2, ?3, 'ann', ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    r.id.as_bytes(),
+                    r.secret_hash.as_bytes(),
+                    family.as_str(),
+                    i64::try_from(r.issued_at.as_secs()).unwrap(),
+                    i64::try_from(r.idle_expires_at.as_secs()).unwrap(),
+                    i64::try_from(r.expires_at.as_secs()).unwrap(),
+                    consumed_at.map(|c| i64::try_from(c).unwrap()),
+                    r.session,
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.find(&live.id).await.unwrap().unwrap().record, live);
+    assert_eq!(
+        store
+            .rotate(&request(&consumed.id, T0 + 2, 10))
+            .await
+            .unwrap(),
+        Rotation::Reused,
+        "consumed before the migration, with no successor to repeat"
+    );
+    assert_eq!(
+        store.rotate(&request(&live.id, T0 + 3, 10)).await.unwrap(),
+        Rotation::Revoked
+    );
+    store.close().await.unwrap();
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }

@@ -60,7 +60,10 @@ async fn rotation_and_reuse<S: Store>(store: &S) {
     let old = store.find(&first.id).await.unwrap().unwrap();
     assert_eq!(old.record.consumed_at, Some(at(T0 + 10)));
     assert_eq!(old.record.successor, Some(second.id));
-    assert_eq!(store.find(&second.id).await.unwrap().unwrap().record, second);
+    assert_eq!(
+        store.find(&second.id).await.unwrap().unwrap().record,
+        second
+    );
 
     // The consumed token again: reuse, and the family is revoked; nothing is stored.
     let mut replay = request(&first.id, T0 + 20, 0);
@@ -104,7 +107,10 @@ async fn grace_period<S: Store>(store: &S) {
     assert_eq!(store.find(&a.id).await.unwrap().unwrap().record, a);
     // Once the grace is over it is reuse.
     assert_eq!(
-        store.rotate(&request(&first.id, T0 + 10, 10)).await.unwrap(),
+        store
+            .rotate(&request(&first.id, T0 + 10, 10))
+            .await
+            .unwrap(),
         Rotation::Reused
     );
     assert!(revoked(store, &a.id).await);
@@ -228,7 +234,10 @@ async fn revocations<S: Store>(store: &S) {
             .unwrap()
     );
     assert_eq!(
-        store.rotate(&request(&ann[0].1.id, T0 + 3, 0)).await.unwrap(),
+        store
+            .rotate(&request(&ann[0].1.id, T0 + 3, 0))
+            .await
+            .unwrap(),
         Rotation::Revoked
     );
 
@@ -283,7 +292,10 @@ async fn purge<S: Store>(store: &S) {
     let mut current = first.id;
     let mut short_ids = vec![first.id];
     for step in 1..=2 {
-        let Rotation::Rotated(next) = store.rotate(&request(&current, T0 + step, 0)).await.unwrap()
+        let Rotation::Rotated(next) = store
+            .rotate(&request(&current, T0 + step, 0))
+            .await
+            .unwrap()
         else {
             panic!("not rotated");
         };
@@ -297,13 +309,19 @@ async fn purge<S: Store>(store: &S) {
     let mut gone = record(&revoked_family, "bob", T0);
     gone.expires_at = at(T0 + 100);
     store.create_family(&gone).await.unwrap();
-    store.revoke_family(&revoked_family, at(T0 + 1)).await.unwrap();
+    store
+        .revoke_family(&revoked_family, at(T0 + 1))
+        .await
+        .unwrap();
     let keep = record(&FamilyId::random().unwrap(), "ann", T0);
     store.create_family(&keep).await.unwrap();
 
     assert_eq!(store.purge(at(T0 + 99)).await.unwrap(), 0);
     for id in short_ids.iter().chain([&later.id, &gone.id, &keep.id]) {
-        assert!(store.find(id).await.unwrap().is_some(), "nothing went early");
+        assert!(
+            store.find(id).await.unwrap().is_some(),
+            "nothing went early"
+        );
     }
     assert_eq!(store.purge(at(T0 + 100)).await.unwrap(), 4);
     for id in short_ids.iter().chain([&gone.id]) {
@@ -313,7 +331,12 @@ async fn purge<S: Store>(store: &S) {
     assert!(store.find(&keep.id).await.unwrap().is_some());
     // The purged family went with its records; the others are still there.
     assert!(!store.revoke_family(&short, at(T0 + 100)).await.unwrap());
-    assert!(store.revoke_family(&later.family, at(T0 + 100)).await.unwrap());
+    assert!(
+        store
+            .revoke_family(&later.family, at(T0 + 100))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.purge(at(T0 + 100)).await.unwrap(), 0, "idempotent");
     assert_eq!(store.purge(at(T0 + 101)).await.unwrap(), 1);
     assert!(store.find(&keep.id).await.unwrap().is_some());
@@ -344,11 +367,10 @@ async fn concurrent_rotations_without_grace<S: Store>(store: Arc<S>) {
             .collect();
         assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
         assert!(outcomes.contains(&Rotation::Reused), "round {round}");
-        assert!(
-            outcomes
-                .iter()
-                .all(|r| matches!(r, Rotation::Rotated(_) | Rotation::Reused | Rotation::Revoked))
-        );
+        assert!(outcomes.iter().all(|r| matches!(
+            r,
+            Rotation::Rotated(_) | Rotation::Reused | Rotation::Revoked
+        )));
         assert!(revoked(store.as_ref(), &first.id).await, "round {round}");
     }
 }
@@ -416,8 +438,10 @@ async fn concurrent_sessions<S: Store>(store: Arc<S>) {
                 store.create_family(&first).await.unwrap();
                 let mut current = first.id;
                 for step in 1..=20 {
-                    let Rotation::Rotated(next) =
-                        store.rotate(&request(&current, T0 + step, 0)).await.unwrap()
+                    let Rotation::Rotated(next) = store
+                        .rotate(&request(&current, T0 + step, 0))
+                        .await
+                        .unwrap()
                     else {
                         panic!("not rotated");
                     };

@@ -166,7 +166,11 @@ pub fn decide(request: &RotationRequest, view: Option<&RotationView>) -> Rotatio
 const fn apart(a: NumericDate, b: NumericDate) -> u64 {
     let forward = a.secs_since(b);
     let backward = b.secs_since(a);
-    if forward > backward { forward } else { backward }
+    if forward > backward {
+        forward
+    } else {
+        backward
+    }
 }
 
 /// Whether a record can no longer be used at `now`.
@@ -231,8 +235,7 @@ mod tests {
     #[test]
     fn a_fresh_record_rotates_into_the_requested_successor() {
         let req = request(T0 + 100);
-        let Rotation::Rotated(next) = decide(&req, Some(&view(record(1, None, None), None)))
-        else {
+        let Rotation::Rotated(next) = decide(&req, Some(&view(record(1, None, None), None))) else {
             panic!("not rotated");
         };
         assert_eq!(next.id, req.successor_id);
@@ -241,7 +244,11 @@ mod tests {
         assert_eq!(next.subject, "ann");
         assert_eq!(next.issued_at, at(T0 + 100));
         assert_eq!(next.idle_expires_at, at(T0 + 400));
-        assert_eq!(next.expires_at, at(T0 + 5000), "the absolute expiry is kept");
+        assert_eq!(
+            next.expires_at,
+            at(T0 + 5000),
+            "the absolute expiry is kept"
+        );
         assert_eq!((next.consumed_at, next.successor), (None, None));
         assert_eq!(next.session, "{}");
         // Near the end of the session, the idle expiry is capped by the absolute one.
@@ -329,7 +336,10 @@ mod tests {
         assert_eq!(
             decide(
                 &request(now),
-                Some(&view(record(1, Some(T0 + 100), None), Some(record(2, None, None))))
+                Some(&view(
+                    record(1, Some(T0 + 100), None),
+                    Some(record(2, None, None))
+                ))
             ),
             Rotation::Reused
         );
@@ -338,7 +348,10 @@ mod tests {
         let mut other_id = request(now);
         other_id.successor_id = TokenId::from_bytes([3; 16]);
         assert_eq!(
-            decide(&other_id, Some(&view(consumed.clone(), Some(record(2, None, None))))),
+            decide(
+                &other_id,
+                Some(&view(consumed.clone(), Some(record(2, None, None))))
+            ),
             Rotation::Reused
         );
         let mut other_hash = request(now);
@@ -364,7 +377,10 @@ mod tests {
         // Another instance's clock a little behind is within grace; far behind it is not.
         let fresh = Some(record(2, None, None));
         assert!(matches!(
-            decide(&request(T0 + 91), Some(&view(consumed.clone(), fresh.clone()))),
+            decide(
+                &request(T0 + 91),
+                Some(&view(consumed.clone(), fresh.clone()))
+            ),
             Rotation::Repeated(_)
         ));
         assert_eq!(
@@ -376,7 +392,10 @@ mod tests {
     #[test]
     fn reuse_is_detected_before_expiry() {
         // Consumed long ago and expired since: still reuse, which revokes the family.
-        let v = view(record(1, Some(T0 + 10), Some(2)), Some(record(2, None, None)));
+        let v = view(
+            record(1, Some(T0 + 10), Some(2)),
+            Some(record(2, None, None)),
+        );
         assert_eq!(decide(&request(T0 + 6000), Some(&v)), Rotation::Reused);
         // Within grace but the successor expired meanwhile: expired, not a new token.
         let mut short = record(2, None, None);

@@ -18,7 +18,8 @@ use super::{Found, RefreshRecord, Store, StoreError};
 use crate::token::{FamilyId, SecretHash, TokenId};
 
 /// The schema, one migration per version (`PRAGMA user_version`).
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE families (
     id          TEXT PRIMARY KEY,
     subject     TEXT NOT NULL,
@@ -43,9 +44,11 @@ CREATE TABLE key_ring (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     document TEXT NOT NULL
 );
-", r"
+",
+    r"
 ALTER TABLE refresh_tokens ADD COLUMN successor BLOB;
-"];
+",
+];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -266,16 +269,12 @@ impl Store for SqliteStore {
     async fn find(&self, id: &TokenId) -> Result<Option<Found>, StoreError> {
         let id = *id;
         self.call(move |conn| {
-            conn.query_row(
-                FIND,
-                params![id.as_bytes()],
-                |row| {
-                    Ok(Found {
-                        record: read_record(row)?,
-                        family_revoked: row.get(10)?,
-                    })
-                },
-            )
+            conn.query_row(FIND, params![id.as_bytes()], |row| {
+                Ok(Found {
+                    record: read_record(row)?,
+                    family_revoked: row.get(10)?,
+                })
+            })
             .optional()
         })
         .await
@@ -406,5 +405,57 @@ impl Store for SqliteStore {
             Ok(n as u64)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Dropping the store on an async runtime's thread returns at once, even while the
+    /// worker is busy; the worker finishes its work and closes the database afterwards.
+    #[test]
+    fn drop_does_not_wait_for_the_worker() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let store = SqliteStore::open(":memory:").unwrap();
+        let (release, wait) = mpsc::channel::<()>();
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        let job: Job = Box::new(move |_conn| {
+            // Busy until the test says so (or, should drop block, for at most 10 s).
+            let _ = wait.recv_timeout(Duration::from_secs(10));
+            done.store(true, Ordering::SeqCst);
+        });
+        store.jobs.as_ref().unwrap().send(job).unwrap();
+        rt.block_on(async move { drop(store) });
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "drop returned while the worker was still busy"
+        );
+        release.send(()).unwrap();
+    }
+
+    /// `close` waits for the work handed over before it, then for the database to close.
+    #[test]
+    fn close_waits_for_the_worker() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let store = SqliteStore::open(":memory:").unwrap();
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        let job: Job = Box::new(move |_conn| {
+            std::thread::sleep(Duration::from_millis(50));
+            done.store(true, Ordering::SeqCst);
+        });
+        store.jobs.as_ref().unwrap().send(job).unwrap();
+        rt.block_on(store.close()).unwrap();
+        assert!(finished.load(Ordering::SeqCst));
     }
 }
