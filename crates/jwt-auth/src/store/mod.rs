@@ -22,7 +22,8 @@
 //! - [`Store::revoke_family`] and [`Store::revoke_subject`] mark families revoked (never
 //!   un-revoked); records of a revoked family never rotate again.
 //! - [`Store::save_key_ring`] / [`Store::load_key_ring`] keep one opaque document (the
-//!   sealed key ring: private keys encrypted by the application's key-encryption key).
+//!   key ring, sealed and authenticated under the application's key-encryption key: a
+//!   store never needs to understand it, and cannot change it unnoticed).
 //! - [`Store::purge`] deletes what can no longer matter: records and families whose
 //!   absolute expiry has passed.
 //!
