@@ -191,10 +191,12 @@ mod tests {
         assert!(list.is_denied("zed", at(1000), at(1010)));
         assert!(!list.is_denied("zed", at(1001), at(1010)));
         assert!(list.is_denied("d", at(1003), at(1010)));
-        // Listing a session again changes nothing and evicts nothing.
+        // Listing a session again changes nothing and evicts nothing, and the dropped
+        // entry's tokens stay refused.
         list.deny("d", at(1020));
         assert_eq!((list.len(), list.evicted()), (3, 1));
         assert!(list.is_denied("b", at(1020), at(1020)));
+        assert!(list.is_denied("a", at(1000), at(1020)));
     }
 
     #[test]

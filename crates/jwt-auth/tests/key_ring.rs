@@ -261,3 +261,54 @@ async fn revoked_keys_are_pruned_after_their_retention_and_retiring_ones_after_t
     a.purge_expired().await.unwrap();
     assert_eq!(a.key_ring().state(&active), None);
 }
+
+#[test]
+fn key_ring_errors_say_what_went_wrong_and_map_to_500() {
+    let cases = [
+        (KeyRingError::KeyEncryptionKeyLength, "must be 32 bytes"),
+        (
+            KeyRingError::Integrity,
+            "wrong key-encryption key, or a damaged or tampered",
+        ),
+        (
+            KeyRingError::Rollback { stored: 3, held: 5 },
+            "(version 3) is older than the one held (version 5)",
+        ),
+        (
+            KeyRingError::UnsupportedFormat(1),
+            "format 1 is not supported",
+        ),
+        (KeyRingError::Missing, "holds no key ring"),
+        (KeyRingError::NoActiveKey, "no active key"),
+        (KeyRingError::UnknownKid, "no key of the ring has this kid"),
+        (KeyRingError::Key("boom".into()), "key error: boom"),
+    ];
+    for (e, text) in cases {
+        assert!(e.to_string().contains(text), "{e}");
+        let auth = AuthError::from(e);
+        assert_eq!(auth.status(), 500);
+        assert!(auth.to_string().starts_with("key ring: "));
+        assert!(std::error::Error::source(&auth).is_some());
+        assert_eq!(auth.www_authenticate("api"), r#"Bearer realm="api""#);
+    }
+}
+
+#[test]
+fn verifying_keys_are_the_active_and_the_retiring_ones_in_time() {
+    let t0 = NumericDate::from_secs(T0).unwrap();
+    let mut ring = KeyRing::generate(jws::Algorithm::EdDSA, t0).unwrap();
+    let kids = |ring: &KeyRing, now: u64| -> Vec<String> {
+        ring.verifying_keys(NumericDate::from_secs(now).unwrap())
+            .iter()
+            .map(|k| k.kid().unwrap().to_owned())
+            .collect()
+    };
+    let first = ring.active().unwrap().kid().unwrap().to_owned();
+    assert_eq!(kids(&ring, T0), [first.clone()], "not the next key");
+    ring.rotate(t0, 100).unwrap();
+    let second = ring.active().unwrap().kid().unwrap().to_owned();
+    assert_eq!(kids(&ring, T0 + 99), [first.clone(), second.clone()]);
+    assert_eq!(kids(&ring, T0 + 100), [second.clone()], "retired at until");
+    ring.revoke(&second, t0).unwrap();
+    assert!(!kids(&ring, T0).contains(&second), "never a revoked key");
+}

@@ -1010,3 +1010,45 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
         .unwrap();
     assert!(auth.authenticate::<App>(&fresh.access_token).is_ok());
 }
+
+/// The defaults are the documented ones, and the configuration reads back what was set.
+#[tokio::test]
+async fn the_configuration_says_what_it_does() {
+    assert_eq!(jwt_auth::DEFAULT_ACCESS_TTL, 30 * 60);
+    assert_eq!(jwt_auth::DEFAULT_REFRESH_TTL, 30 * 86_400);
+    assert_eq!(jwt_auth::DEFAULT_REFRESH_IDLE, 14 * 86_400);
+    assert_eq!(jwt_auth::DEFAULT_GRACE, 10);
+    assert_eq!(jwt_auth::DEFAULT_REVOKED_KEY_RETENTION, 7 * 86_400);
+    let config = AuthorityConfig::new(ISS, AUD, kek());
+    assert_eq!(config.issuer(), ISS);
+    assert_eq!(config.audience(), [AUD.to_owned()]);
+    assert_eq!(config.access_ttl(), 1800);
+    assert_eq!(config.grace_period(), 10);
+    assert_eq!(config.leeway(), 60);
+    let config = config
+        .with_audience("https://other.example")
+        .with_access_ttl(300)
+        .with_grace_period(0)
+        .with_leeway(5);
+    assert_eq!(
+        config.audience(),
+        [AUD.to_owned(), "https://other.example".to_owned()]
+    );
+    assert_eq!(
+        (config.access_ttl(), config.grace_period(), config.leeway()),
+        (300, 0, 5)
+    );
+    // The defaults at work: a revoked key stays 7 days in the ring, no longer.
+    let f = fixture().await;
+    assert!(
+        format!("{:?}", f.authority).starts_with("Authority { issuer: \"https://auth.example\"")
+    );
+    let next = f.authority.key_ring().states()[1].0.clone();
+    f.authority.revoke_key(&next).await.unwrap();
+    f.clock.advance(7 * 86_400 - 1);
+    f.authority.purge_expired().await.unwrap();
+    assert!(f.authority.key_ring().state(&next).is_some());
+    f.clock.advance(1);
+    f.authority.purge_expired().await.unwrap();
+    assert_eq!(f.authority.key_ring().state(&next), None);
+}

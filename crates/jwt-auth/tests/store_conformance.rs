@@ -37,6 +37,14 @@ async fn create_and_find<S: Store>(store: &S) {
             .is_none()
     );
     assert!(store.create_family(&first).await.is_err(), "ids are unique");
+    // A new family whose first record reuses an id, or a new record in an existing family.
+    let mut same_id = record(&FamilyId::random().unwrap(), "ann", T0);
+    same_id.id = first.id;
+    assert!(store.create_family(&same_id).await.is_err());
+    let same_family = record(&family, "ann", T0);
+    assert!(store.create_family(&same_family).await.is_err());
+    assert!(store.find(&same_family.id).await.unwrap().is_none());
+    assert_eq!(store.find(&first.id).await.unwrap().unwrap().record, first);
 }
 
 async fn rotation_and_reuse<S: Store>(store: &S) {

@@ -166,3 +166,46 @@ impl Store for MemoryStore {
         Ok((before - state.records.len()) as u64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RotationRequest;
+    use crate::token::SecretHash;
+
+    fn at(s: u64) -> NumericDate {
+        NumericDate::from_secs(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn record_count_counts_records() {
+        let store = MemoryStore::new();
+        assert_eq!(store.record_count().unwrap(), 0);
+        let first = RefreshRecord {
+            id: TokenId::from_bytes([1; 16]),
+            secret_hash: SecretHash::from_bytes([1; 32]),
+            family: FamilyId::from_string("f".into()),
+            subject: "ann".into(),
+            issued_at: at(100),
+            idle_expires_at: at(200),
+            expires_at: at(300),
+            consumed_at: None,
+            successor: None,
+            session: "{}".into(),
+        };
+        store.create_family(&first).await.unwrap();
+        assert_eq!(store.record_count().unwrap(), 1);
+        let request = RotationRequest {
+            id: first.id,
+            now: at(110),
+            grace: 0,
+            idle: 50,
+            successor_id: TokenId::from_bytes([2; 16]),
+            successor_hash: SecretHash::from_bytes([2; 32]),
+        };
+        store.rotate(&request).await.unwrap();
+        assert_eq!(store.record_count().unwrap(), 2);
+        store.purge(at(300)).await.unwrap();
+        assert_eq!(store.record_count().unwrap(), 0);
+    }
+}

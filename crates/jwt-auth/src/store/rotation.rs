@@ -164,13 +164,7 @@ pub fn decide(request: &RotationRequest, view: Option<&RotationView>) -> Rotatio
 /// Seconds between two times, in either order: instances whose clocks differ by a second
 /// must not see a benign repeat as reuse, nor a clock far behind as grace forever.
 const fn apart(a: NumericDate, b: NumericDate) -> u64 {
-    let forward = a.secs_since(b);
-    let backward = b.secs_since(a);
-    if forward > backward {
-        forward
-    } else {
-        backward
-    }
+    a.as_secs().abs_diff(b.as_secs())
 }
 
 /// Whether a record can no longer be used at `now`.
