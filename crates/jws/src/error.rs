@@ -36,6 +36,9 @@ pub enum KeyError {
     /// The secret looks like public-key material (PEM or DER), which must never serve as
     /// an HMAC secret.
     PublicKeyAsSecret,
+    /// The RSA modulus carries the ROCA fingerprint (CVE-2017-15361): it was made by a
+    /// flawed generator (Infineon RSALib) and can be factored.
+    RocaVulnerable,
 }
 
 impl fmt::Display for KeyError {
@@ -53,6 +56,9 @@ impl fmt::Display for KeyError {
             Self::UsageNotPermitted(why) => write!(f, "key usage not permitted: {why}"),
             Self::PublicKeyAsSecret => f.write_str(
                 "the HMAC secret is public-key material (PEM or DER); refusing to use it",
+            ),
+            Self::RocaVulnerable => f.write_str(
+                "the RSA key has the ROCA fingerprint (CVE-2017-15361): it can be factored; replace it",
             ),
         }
     }
@@ -88,6 +94,8 @@ pub enum JwkError {
     DuplicateKid(String),
     /// The JWK Set mixes secret (`oct`) keys with public keys.
     MixedSecretAndPublic,
+    /// The RSA modulus carries the ROCA fingerprint (CVE-2017-15361).
+    RocaVulnerable,
 }
 
 impl fmt::Display for JwkError {
@@ -103,6 +111,9 @@ impl fmt::Display for JwkError {
             Self::MixedSecretAndPublic => {
                 f.write_str("JWK Set mixes secret (oct) keys with public keys")
             }
+            Self::RocaVulnerable => f.write_str(
+                "the RSA key has the ROCA fingerprint (CVE-2017-15361): it can be factored",
+            ),
         }
     }
 }

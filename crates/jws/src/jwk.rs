@@ -309,6 +309,9 @@ impl Jwk {
             "RSA" => {
                 let n = require_bytes(&mut map, "n")?;
                 check_integer("n", &n)?;
+                if crate::roca::has_fingerprint(&n) {
+                    return Err(JwkError::RocaVulnerable);
+                }
                 let e = require_bytes(&mut map, "e")?;
                 check_integer("e", &e)?;
                 if map.contains_key("oth") {

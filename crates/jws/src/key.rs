@@ -108,17 +108,22 @@ fn bit_len(be: &[u8]) -> usize {
     }
 }
 
-/// Checks that an RSA key has a modulus of at least [`MIN_RSA_BITS`] bits (RFC 7518 3.3,
-/// 4.2, 4.3).
+/// Checks that an RSA public key may be used: a modulus of at least [`MIN_RSA_BITS`] bits
+/// (RFC 7518 3.3, 4.2, 4.3), without the ROCA fingerprint (CVE-2017-15361). Every RSA key
+/// this crate (and `jwe`) builds passes here.
 ///
 /// # Errors
-/// [`KeyError::TooWeak`] for a smaller modulus.
+/// [`KeyError::TooWeak`] for a smaller modulus; [`KeyError::RocaVulnerable`].
 pub fn check_rsa_size(public: &rsa::PublicKey) -> Result<(), KeyError> {
-    let bits = bit_len(&public.n_bytes());
+    let n = public.n_bytes();
+    let bits = bit_len(&n);
     if bits < MIN_RSA_BITS {
         return Err(KeyError::TooWeak(format!(
             "RSA modulus of {bits} bits is under {MIN_RSA_BITS} bits"
         )));
+    }
+    if crate::roca::has_fingerprint(&n) {
+        return Err(KeyError::RocaVulnerable);
     }
     Ok(())
 }

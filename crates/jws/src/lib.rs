@@ -43,6 +43,7 @@ mod jwk;
 mod jwk_set;
 mod key;
 mod pem;
+mod roca;
 mod sign;
 mod verify;
 

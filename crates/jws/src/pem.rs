@@ -126,7 +126,8 @@ impl Jwk {
     /// not checked here; building a key for an algorithm checks it.
     ///
     /// # Errors
-    /// [`KeyError::Invalid`] for another label, malformed DER or an unsupported key type.
+    /// [`KeyError::Invalid`] for another label, malformed DER or an unsupported key type;
+    /// [`KeyError::RocaVulnerable`] for an RSA key with the ROCA fingerprint.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let pem = pem.trim();
         let label = pem
@@ -163,6 +164,11 @@ impl Jwk {
                 )));
             }
         };
+        if let KeyMaterial::Rsa { n, .. } = &material
+            && crate::roca::has_fingerprint(n)
+        {
+            return Err(KeyError::RocaVulnerable);
+        }
         Ok(Self::new(material))
     }
 
