@@ -13,7 +13,7 @@ use crate::keys::KeyFile;
 /// The curve a JWS algorithm fixes, if any.
 fn jws_curve(alg: &Algorithm) -> Option<&'static str> {
     match alg {
-        Algorithm::EdDSA => Some("Ed25519"),
+        Algorithm::EdDSA | Algorithm::Ed25519 => Some("Ed25519"),
         Algorithm::ES256 => Some("P-256"),
         Algorithm::ES384 => Some("P-384"),
         Algorithm::ES512 => Some("P-521"),

@@ -11,7 +11,7 @@ use jwt_claims::{Algorithm, JsonError, ValidationError};
 #[non_exhaustive]
 pub enum KeyError {
     /// The algorithm is not one this crate signs or verifies with (`none`, unknown names,
-    /// JWE key management algorithms, `ES256K`).
+    /// JWE key management algorithms).
     UnsupportedAlgorithm(Algorithm),
     /// The key is of a kind that cannot serve this algorithm (e.g. an RSA key for HS256).
     WrongKeyType {

@@ -216,7 +216,7 @@ fn require_secret(map: &mut JsonObject, name: &'static str) -> Result<Secret, Jw
 /// The length of a coordinate or scalar of an EC curve, for the curves supported.
 fn ec_len(crv: &str) -> Option<usize> {
     match crv {
-        "P-256" => Some(32),
+        "P-256" | "secp256k1" => Some(32),
         "P-384" => Some(48),
         "P-521" => Some(66),
         _ => None,
@@ -575,13 +575,7 @@ impl Jwk {
         let key = match &self.material {
             KeyMaterial::Oct { k } => SigningKey::hmac(alg, k.expose())?,
             KeyMaterial::Okp { crv, d: Some(d), x } if crv == "Ed25519" => {
-                if alg != Algorithm::EdDSA {
-                    return Err(KeyError::WrongKeyType {
-                        alg,
-                        key: "Ed25519",
-                    });
-                }
-                let key = SigningKey::ed25519(d.expose())?;
+                let key = SigningKey::ed25519_for(alg, d.expose())?;
                 if let PublicParts::Ed25519(public) = key.verifying_key().public_parts() {
                     if public.as_slice() != x.as_slice() {
                         return Err(KeyError::Invalid(
@@ -626,21 +620,15 @@ impl Jwk {
         let key = match &self.material {
             KeyMaterial::Oct { k } => VerifyingKey::hmac(alg, k.expose())?,
             KeyMaterial::Okp { crv, x, .. } => {
-                if crv != "Ed25519" || alg != Algorithm::EdDSA {
-                    return Err(KeyError::WrongKeyType {
-                        alg,
-                        key: if crv == "Ed25519" {
-                            "Ed25519"
-                        } else {
-                            "X25519"
-                        },
-                    });
+                if crv != "Ed25519" {
+                    return Err(KeyError::WrongKeyType { alg, key: "X25519" });
                 }
-                VerifyingKey::ed25519(x)?
+                VerifyingKey::ed25519_for(alg, x)?
             }
             KeyMaterial::Ec { crv, x, y, .. } => {
                 let wanted = match alg {
                     Algorithm::ES256 => "P-256",
+                    Algorithm::ES256K => "secp256k1",
                     Algorithm::ES384 => "P-384",
                     Algorithm::ES512 => "P-521",
                     _ => return Err(KeyError::WrongKeyType { alg, key: "EC" }),
@@ -712,6 +700,7 @@ impl Jwk {
             KeyMaterial::Okp { crv, .. } if crv == "Ed25519" => "Ed25519",
             KeyMaterial::Ec { crv, .. } => match crv.as_str() {
                 "P-256" => "P-256",
+                "secp256k1" => "secp256k1",
                 "P-384" => "P-384",
                 _ => "P-521",
             },
@@ -791,6 +780,12 @@ impl SigningKey {
                 d: Some(Secret::new(k.to_bytes().to_vec())),
             },
             (SecretParts::P256(k), KeyMaterial::Ec { crv, x, y, .. }) => KeyMaterial::Ec {
+                crv,
+                x,
+                y,
+                d: Some(Secret::new(k.to_bytes().to_vec())),
+            },
+            (SecretParts::K256(k), KeyMaterial::Ec { crv, x, y, .. }) => KeyMaterial::Ec {
                 crv,
                 x,
                 y,

@@ -30,6 +30,7 @@ pub(crate) enum Family {
     Hmac(HashAlg),
     Ed25519,
     P256,
+    K256,
     P384,
     P521,
     RsaPkcs1(HashAlg),
@@ -42,8 +43,9 @@ impl Family {
             Algorithm::HS256 => Self::Hmac(HashAlg::Sha256),
             Algorithm::HS384 => Self::Hmac(HashAlg::Sha384),
             Algorithm::HS512 => Self::Hmac(HashAlg::Sha512),
-            Algorithm::EdDSA => Self::Ed25519,
+            Algorithm::EdDSA | Algorithm::Ed25519 => Self::Ed25519,
             Algorithm::ES256 => Self::P256,
+            Algorithm::ES256K => Self::K256,
             Algorithm::ES384 => Self::P384,
             Algorithm::ES512 => Self::P521,
             Algorithm::RS256 => Self::RsaPkcs1(HashAlg::Sha256),
@@ -61,6 +63,7 @@ impl Family {
             Self::Hmac(_) => "HMAC secret",
             Self::Ed25519 => "Ed25519",
             Self::P256 => "P-256",
+            Self::K256 => "secp256k1",
             Self::P384 => "P-384",
             Self::P521 => "P-521",
             Self::RsaPkcs1(_) | Self::RsaPss(_) => "RSA",
@@ -72,8 +75,9 @@ impl Family {
 pub(crate) fn algorithms_for(kind: &str) -> &'static [Algorithm] {
     match kind {
         "HMAC secret" => &[Algorithm::HS256, Algorithm::HS384, Algorithm::HS512],
-        "Ed25519" => &[Algorithm::EdDSA],
+        "Ed25519" => &[Algorithm::EdDSA, Algorithm::Ed25519],
         "P-256" => &[Algorithm::ES256],
+        "secp256k1" => &[Algorithm::ES256K],
         "P-384" => &[Algorithm::ES384],
         "P-521" => &[Algorithm::ES512],
         "RSA" => &[
@@ -152,6 +156,7 @@ enum SignInner {
     Hmac(HmacKey),
     Ed25519(Box<ed25519_dalek::SigningKey>),
     P256(Box<p256::ecdsa::SigningKey>),
+    K256(Box<k256::ecdsa::SigningKey>),
     P384(Box<p384::ecdsa::SigningKey>),
     P521(Box<p521::ecdsa::SigningKey>),
     Rsa(Box<rsa::PrivateKey>),
@@ -227,29 +232,44 @@ impl SigningKey {
         }
     }
 
-    /// An Ed25519 key (`EdDSA`) from its 32-byte seed (RFC 8032 secret key).
+    /// An Ed25519 key bound to `EdDSA` from its 32-byte seed (RFC 8032 secret key). For
+    /// the fully-specified name of RFC 9864, see [`SigningKey::ed25519_for`].
     ///
     /// # Errors
     /// [`KeyError::Invalid`] when the seed is not 32 bytes.
     pub fn ed25519(seed: &[u8]) -> Result<Self, KeyError> {
+        Self::ed25519_for(Algorithm::EdDSA, seed)
+    }
+
+    /// An Ed25519 key from its 32-byte seed, bound to `alg`: `EdDSA` (RFC 8037) or
+    /// `Ed25519` (RFC 9864). The two names mean the same signature; a key answers to the
+    /// one it is bound to (see [`VerifyingKey::ed25519_for`] for the policy).
+    ///
+    /// # Errors
+    /// [`KeyError::Invalid`] when the seed is not 32 bytes; [`KeyError::WrongKeyType`] or
+    /// [`KeyError::UnsupportedAlgorithm`] for another algorithm.
+    pub fn ed25519_for(alg: Algorithm, seed: &[u8]) -> Result<Self, KeyError> {
+        if Family::of(&alg)? != Family::Ed25519 {
+            return Err(wrong_type(&alg, "Ed25519"));
+        }
         let seed: &[u8; 32] = seed
             .try_into()
             .map_err(|_| KeyError::Invalid("an Ed25519 seed is 32 bytes".into()))?;
         Ok(Self::bind(
-            Algorithm::EdDSA,
+            alg,
             SignInner::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(seed))),
         ))
     }
 
-    /// An ECDSA key (`ES256`, `ES384`, `ES512`) from its private scalar, big-endian, of the
-    /// curve's full length (32, 48 or 66 bytes).
+    /// An ECDSA key (`ES256`, `ES256K`, `ES384`, `ES512`) from its private scalar,
+    /// big-endian, of the curve's full length (32, 32, 48 or 66 bytes).
     ///
     /// # Errors
     /// [`KeyError`] for another algorithm or an invalid scalar.
     pub fn ecdsa(alg: Algorithm, scalar: &[u8]) -> Result<Self, KeyError> {
         let family = Family::of(&alg)?;
         let expected = match family {
-            Family::P256 => 32,
+            Family::P256 | Family::K256 => 32,
             Family::P384 => 48,
             Family::P521 => 66,
             f => return Err(wrong_type(&alg, f.kind()).swap_kind("EC")),
@@ -264,6 +284,9 @@ impl SigningKey {
         let inner = match family {
             Family::P256 => SignInner::P256(Box::new(
                 p256::ecdsa::SigningKey::from_slice(scalar).map_err(|x| e(&x))?,
+            )),
+            Family::K256 => SignInner::K256(Box::new(
+                k256::ecdsa::SigningKey::from_slice(scalar).map_err(|x| e(&x))?,
             )),
             Family::P384 => SignInner::P384(Box::new(
                 p384::ecdsa::SigningKey::from_slice(scalar).map_err(|x| e(&x))?,
@@ -309,6 +332,9 @@ impl SigningKey {
             )),
             Family::P256 => SignInner::P256(Box::new(
                 p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|x| e(&x))?,
+            )),
+            Family::K256 => SignInner::K256(Box::new(
+                k256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|x| e(&x))?,
             )),
             Family::P384 => SignInner::P384(Box::new(
                 p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|x| e(&x))?,
@@ -362,12 +388,21 @@ impl SigningKey {
             Family::Ed25519 => {
                 let mut seed = zeroize::Zeroizing::new([0u8; 32]);
                 random_bytes(seed.as_mut())?;
-                Ok(Self::ed25519(seed.as_ref())?)
+                Ok(Self::ed25519_for(alg, seed.as_ref())?)
             }
             Family::P256 => Ok(Self::bind(
                 alg,
                 SignInner::P256(Box::new(
                     <p256::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(
+                        &mut getrandom::SysRng,
+                    )
+                    .map_err(|_| Error::Random)?,
+                )),
+            )),
+            Family::K256 => Ok(Self::bind(
+                alg,
+                SignInner::K256(Box::new(
+                    <k256::ecdsa::SigningKey as rsa::Generate>::try_generate_from_rng(
                         &mut getrandom::SysRng,
                     )
                     .map_err(|_| Error::Random)?,
@@ -433,6 +468,7 @@ impl SigningKey {
             SignInner::Hmac(k) => VerifyInner::Hmac(k.clone()),
             SignInner::Ed25519(k) => VerifyInner::Ed25519(k.verifying_key()),
             SignInner::P256(k) => VerifyInner::P256(*k.verifying_key()),
+            SignInner::K256(k) => VerifyInner::K256(*k.verifying_key()),
             SignInner::P384(k) => VerifyInner::P384(*k.verifying_key()),
             SignInner::P521(k) => VerifyInner::P521(Box::new(*k.verifying_key())),
             SignInner::Rsa(k) => VerifyInner::Rsa(Box::new(k.to_public_key())),
@@ -451,6 +487,10 @@ impl SigningKey {
             SignInner::Ed25519(k) => SigBuf::inline(&k.sign(&joined(parts)).to_bytes()),
             SignInner::P256(k) => {
                 let s: p256::ecdsa::Signature = k.sign(&joined(parts));
+                SigBuf::inline(&s.to_bytes())
+            }
+            SignInner::K256(k) => {
+                let s: k256::ecdsa::Signature = k.sign(&joined(parts));
                 SigBuf::inline(&s.to_bytes())
             }
             SignInner::P384(k) => {
@@ -499,6 +539,7 @@ impl SigningKey {
             SignInner::Hmac(_) => SecretParts::Hmac,
             SignInner::Ed25519(k) => SecretParts::Ed25519(k.as_ref()),
             SignInner::P256(k) => SecretParts::P256(k.as_ref()),
+            SignInner::K256(k) => SecretParts::K256(k.as_ref()),
             SignInner::P384(k) => SecretParts::P384(k.as_ref()),
             SignInner::P521(k) => SecretParts::P521(k.as_ref()),
             SignInner::Rsa(k) => SecretParts::Rsa(k.as_ref()),
@@ -511,6 +552,7 @@ pub(crate) enum SecretParts<'a> {
     Hmac,
     Ed25519(&'a ed25519_dalek::SigningKey),
     P256(&'a p256::ecdsa::SigningKey),
+    K256(&'a k256::ecdsa::SigningKey),
     P384(&'a p384::ecdsa::SigningKey),
     P521(&'a p521::ecdsa::SigningKey),
     Rsa(&'a rsa::PrivateKey),
@@ -534,6 +576,7 @@ enum VerifyInner {
     Hmac(HmacKey),
     Ed25519(ed25519_dalek::VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
+    K256(k256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
     P521(Box<p521::ecdsa::VerifyingKey>),
     Rsa(Box<rsa::PublicKey>),
@@ -562,6 +605,7 @@ impl fmt::Debug for VerifyingKey {
             VerifyInner::Hmac(_) => "HMAC secret <redacted>",
             VerifyInner::Ed25519(_) => "Ed25519",
             VerifyInner::P256(_) => "P-256",
+            VerifyInner::K256(_) => "secp256k1",
             VerifyInner::P384(_) => "P-384",
             VerifyInner::P521(_) => "P-521",
             VerifyInner::Rsa(_) => "RSA",
@@ -597,6 +641,25 @@ impl VerifyingKey {
     /// # Errors
     /// [`KeyError::Invalid`] for a wrong length, a non-point or a small-order point.
     pub fn ed25519(public: &[u8]) -> Result<Self, KeyError> {
+        Self::ed25519_for(Algorithm::EdDSA, public)
+    }
+
+    /// An Ed25519 public key bound to `alg`: `EdDSA` (RFC 8037) or `Ed25519` (RFC 9864).
+    ///
+    /// **Policy.** The two names denote the same signature scheme, but a key answers only
+    /// to the name it is bound to: a key bound to `EdDSA` verifies tokens labelled
+    /// `EdDSA`, one bound to `Ed25519` tokens labelled `Ed25519`, as for every other
+    /// algorithm. A JWK that names neither (no `alg`) serves each of the two that the
+    /// verifier allows ([`Verifier::from_jwk_set`](crate::Verifier::from_jwk_set)), so
+    /// that a set of keys without `alg` accepts both labels when asked to.
+    ///
+    /// # Errors
+    /// As [`VerifyingKey::ed25519`]; [`KeyError::WrongKeyType`] or
+    /// [`KeyError::UnsupportedAlgorithm`] for another algorithm.
+    pub fn ed25519_for(alg: Algorithm, public: &[u8]) -> Result<Self, KeyError> {
+        if Family::of(&alg)? != Family::Ed25519 {
+            return Err(wrong_type(&alg, "Ed25519"));
+        }
         let bytes: &[u8; 32] = public
             .try_into()
             .map_err(|_| KeyError::Invalid("an Ed25519 public key is 32 bytes".into()))?;
@@ -605,10 +668,10 @@ impl VerifyingKey {
         if key.is_weak() {
             return Err(KeyError::Invalid("small-order Ed25519 public key".into()));
         }
-        Ok(Self::bind(Algorithm::EdDSA, VerifyInner::Ed25519(key)))
+        Ok(Self::bind(alg, VerifyInner::Ed25519(key)))
     }
 
-    /// An ECDSA public key (`ES256`, `ES384`, `ES512`) from its SEC1 encoding
+    /// An ECDSA public key (`ES256`, `ES256K`, `ES384`, `ES512`) from its SEC1 encoding
     /// (uncompressed `04 || x || y` or compressed). The point must be on the curve.
     ///
     /// # Errors
@@ -618,6 +681,9 @@ impl VerifyingKey {
         let inner = match Family::of(&alg)? {
             Family::P256 => VerifyInner::P256(
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|x| e(&x))?,
+            ),
+            Family::K256 => VerifyInner::K256(
+                k256::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|x| e(&x))?,
             ),
             Family::P384 => VerifyInner::P384(
                 p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1).map_err(|x| e(&x))?,
@@ -672,6 +738,9 @@ impl VerifyingKey {
             }
             Family::P256 => VerifyInner::P256(
                 p256::ecdsa::VerifyingKey::from_public_key_der(der).map_err(|x| e(&x))?,
+            ),
+            Family::K256 => VerifyInner::K256(
+                k256::ecdsa::VerifyingKey::from_public_key_der(der).map_err(|x| e(&x))?,
             ),
             Family::P384 => VerifyInner::P384(
                 p384::ecdsa::VerifyingKey::from_public_key_der(der).map_err(|x| e(&x))?,
@@ -750,6 +819,15 @@ impl VerifyingKey {
                     && p256::ecdsa::Signature::from_slice(signature)
                         .is_ok_and(|sig| k.verify(&joined(parts), &sig).is_ok())
             }
+            VerifyInner::K256(k) => {
+                // RFC 8812 does not ask for low-S signatures (Bitcoin's rule), and other
+                // JOSE implementations make both: a high S is normalized, then verified.
+                signature.len() == 64
+                    && k256::ecdsa::Signature::from_slice(signature).is_ok_and(|sig| {
+                        let sig = sig.normalize_s();
+                        k.verify(&joined(parts), &sig).is_ok()
+                    })
+            }
             VerifyInner::P384(k) => {
                 signature.len() == 96
                     && p384::ecdsa::Signature::from_slice(signature)
@@ -810,6 +888,10 @@ impl VerifyingKey {
             VerifyInner::Hmac(k) => PublicParts::Hmac(k.secret()),
             VerifyInner::Ed25519(k) => PublicParts::Ed25519(k.as_bytes()),
             VerifyInner::P256(k) => PublicParts::Ec("P-256", k.to_sec1_bytes()),
+            // secp256k1 points are written compressed by default: ask for the full point.
+            VerifyInner::K256(k) => {
+                PublicParts::Ec("secp256k1", k.to_sec1_point(false).as_bytes().into())
+            }
             VerifyInner::P384(k) => PublicParts::Ec("P-384", k.to_sec1_bytes()),
             VerifyInner::P521(k) => PublicParts::Ec("P-521", k.to_sec1_bytes()),
             VerifyInner::Rsa(k) => PublicParts::Rsa(k.n_bytes(), k.e_bytes()),
@@ -855,11 +937,7 @@ mod tests {
     fn every_signature_algorithm_has_a_family_and_others_do_not() {
         for alg in Algorithm::ALL {
             let family = Family::of(alg);
-            assert_eq!(
-                family.is_ok(),
-                alg.is_signature() && *alg != Algorithm::ES256K,
-                "{alg}"
-            );
+            assert_eq!(family.is_ok(), alg.is_signature(), "{alg}");
         }
     }
 

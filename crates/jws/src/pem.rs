@@ -37,7 +37,8 @@ macro_rules! ec_private_pkcs8 {
             if found.is_none() {
                 if let Ok(k) = $curve::SecretKey::from_pkcs8_der($der) {
                     let d = k.to_bytes().to_vec();
-                    found = Some(KeyMaterial::ec_from_sec1($name, &k.public_key().to_sec1_bytes(), Some(d)));
+                    let point = $curve::elliptic_curve::sec1::ToSec1Point::to_sec1_point(&k.public_key(), false);
+                    found = Some(KeyMaterial::ec_from_sec1($name, point.as_bytes(), Some(d)));
                 }
             }
         )+
@@ -52,7 +53,8 @@ macro_rules! ec_private_sec1 {
             if found.is_none() {
                 if let Ok(k) = $curve::SecretKey::from_sec1_pem($pem) {
                     let d = k.to_bytes().to_vec();
-                    found = Some(KeyMaterial::ec_from_sec1($name, &k.public_key().to_sec1_bytes(), Some(d)));
+                    let point = $curve::elliptic_curve::sec1::ToSec1Point::to_sec1_point(&k.public_key(), false);
+                    found = Some(KeyMaterial::ec_from_sec1($name, point.as_bytes(), Some(d)));
                 }
             }
         )+
@@ -66,7 +68,8 @@ macro_rules! ec_public_spki {
         $(
             if found.is_none() {
                 if let Ok(k) = $curve::PublicKey::from_public_key_der($der) {
-                    found = Some(KeyMaterial::ec_from_sec1($name, &k.to_sec1_bytes(), None));
+                    let point = $curve::elliptic_curve::sec1::ToSec1Point::to_sec1_point(&k, false);
+                    found = Some(KeyMaterial::ec_from_sec1($name, point.as_bytes(), None));
                 }
             }
         )+
@@ -143,9 +146,9 @@ impl Jwk {
                 &rsa::PublicKey::from_pkcs1_pem(pem).map_err(|e| invalid("PKCS#1")(&e))?,
             ),
             "EC PRIVATE KEY" => {
-                ec_private_sec1!(pem, p256 => "P-256", p384 => "P-384", p521 => "P-521")
+                ec_private_sec1!(pem, p256 => "P-256", k256 => "secp256k1", p384 => "P-384", p521 => "P-521")
                     .ok_or_else(|| {
-                        KeyError::Invalid("SEC1: not a P-256, P-384 or P-521 key".into())
+                        KeyError::Invalid("SEC1: not a P-256, secp256k1, P-384 or P-521 key".into())
                     })?
             }
             "PRIVATE KEY" => {
@@ -192,14 +195,15 @@ impl Jwk {
                 d: Some(Secret::new(k.to_bytes().to_vec())),
             });
         }
-        if let Some(m) = ec_private_pkcs8!(der, p256 => "P-256", p384 => "P-384", p521 => "P-521") {
+        if let Some(m) = ec_private_pkcs8!(der, p256 => "P-256", k256 => "secp256k1", p384 => "P-384", p521 => "P-521")
+        {
             return Ok(m);
         }
         rsa::PrivateKey::from_pkcs8_der(der)
             .map(|k| rsa_private_material(&k))
             .map_err(|_| {
                 KeyError::Invalid(
-                    "PKCS#8: not an RSA, P-256, P-384, P-521, Ed25519 or X25519 private key".into(),
+                    "PKCS#8: not an RSA, P-256, secp256k1, P-384, P-521, Ed25519 or X25519 private key".into(),
                 )
             })
     }
@@ -222,14 +226,15 @@ impl Jwk {
                 d: None,
             });
         }
-        if let Some(m) = ec_public_spki!(der, p256 => "P-256", p384 => "P-384", p521 => "P-521") {
+        if let Some(m) = ec_public_spki!(der, p256 => "P-256", k256 => "secp256k1", p384 => "P-384", p521 => "P-521")
+        {
             return Ok(m);
         }
         rsa::PublicKey::from_public_key_der(der)
             .map(|k| rsa_public_material(&k))
             .map_err(|_| {
                 KeyError::Invalid(
-                    "SubjectPublicKeyInfo: not an RSA, P-256, P-384, P-521, Ed25519 or X25519 \
+                    "SubjectPublicKeyInfo: not an RSA, P-256, secp256k1, P-384, P-521, Ed25519 or X25519 \
                      public key"
                         .into(),
                 )
@@ -271,6 +276,7 @@ impl Jwk {
             )),
             KeyMaterial::Ec { crv, x, y, d } => match crv.as_str() {
                 "P-256" => ec!(p256, x, y, d),
+                "secp256k1" => ec!(k256, x, y, d),
                 "P-384" => ec!(p384, x, y, d),
                 "P-521" => ec!(p521, x, y, d),
                 other => Err(KeyError::Invalid(format!(

