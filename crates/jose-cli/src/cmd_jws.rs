@@ -24,6 +24,12 @@ pub(crate) fn sign(args: &SignArgs) -> Result<()> {
     let file = KeyFile::load(Some(&args.key))?;
     let keys = file.signing_keys(args.alg.as_ref())?;
     let header = header_arg(args.header.as_deref())?;
+    if header.b64 == Some(false) && !args.b64_false {
+        return Err(CliError::usage(
+            "--header sets \"b64\": false; sign unencoded payloads with --b64-false (it also \
+             lists b64 in \"crit\", as RFC 7797 requires)",
+        ));
+    }
     let payload = read_input(args.payload.as_deref())?;
     let token = if args.serialization.json || args.serialization.flattened {
         if args.serialization.flattened && keys.len() != 1 {
@@ -102,11 +108,14 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<()> {
         .map(|p| read_input(Some(p)))
         .transpose()?;
     if token.starts_with('{') {
+        let policy = if args.all_signatures {
+            SignaturePolicy::All
+        } else {
+            SignaturePolicy::AtLeastOne
+        };
         let verified = match &detached {
-            Some(payload) => {
-                verifier.verify_json_detached(&token, payload, SignaturePolicy::AtLeastOne)?
-            }
-            None => verifier.verify_json(&token, SignaturePolicy::AtLeastOne)?,
+            Some(payload) => verifier.verify_json_detached(&token, payload, policy)?,
+            None => verifier.verify_json(&token, policy)?,
         };
         // With a key set, every key must have verified a signature of its own.
         if file.is_set {

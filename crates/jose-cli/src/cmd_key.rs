@@ -189,17 +189,32 @@ pub(crate) fn export(public_only: bool, path: Option<&Path>) -> Result<()> {
     crate::io::write_bytes(pem.as_bytes())
 }
 
-/// `jose jwks`.
-pub(crate) fn jwks(paths: &[PathBuf]) -> Result<()> {
+/// `jose jwks`: the public set, or with `private` the whole keys.
+pub(crate) fn jwks(paths: &[PathBuf], private: bool) -> Result<()> {
     let mut keys = Vec::new();
     for path in paths {
         let file = KeyFile::load(Some(path))?;
         for jwk in &file.keys {
-            keys.push(public_of(&file, jwk)?);
+            keys.push(if private {
+                jwk.clone()
+            } else {
+                jwk.to_public().ok_or_else(|| {
+                    file.refuse(
+                        "a secret (oct) key has no public part; it must never be published \
+                         (jose jwks --private writes a private set, for your own verifiers)",
+                    )
+                })?
+            });
         }
     }
     let set = JwkSet::from_keys(keys);
     set.check_unique_kids()
         .map_err(|e| CliError::key(format!("the keys cannot form one set: {e}")))?;
+    if private {
+        let json = set
+            .to_private_json()
+            .map_err(|e| CliError::key(format!("cannot write the JWK Set: {e}")))?;
+        return write_line(&json);
+    }
     write_set(&set)
 }

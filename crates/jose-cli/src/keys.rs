@@ -20,8 +20,8 @@ pub(crate) struct KeyFile {
 }
 
 impl KeyFile {
-    /// Reads and checks a key file: a JWK Set must not repeat a `kid` nor mix secret and
-    /// public keys.
+    /// Reads and checks a key file: a JWK Set must not repeat a `kid` within one key type
+    /// (keys of different types may share one, and secret and public keys may be mixed).
     pub(crate) fn load(path: Option<&Path>) -> Result<Self> {
         let name = match path {
             Some(p) if p.as_os_str() != "-" => p.display().to_string(),
@@ -47,7 +47,6 @@ impl KeyFile {
         if value.get("keys").is_some() {
             let set = JwkSet::from_json(&bytes).map_err(|e| refuse(&e))?;
             set.check_unique_kids().map_err(|e| refuse(&e))?;
-            set.check_not_mixed().map_err(|e| refuse(&e))?;
             if set.keys().is_empty() {
                 return Err(refuse(&"the JWK Set holds no key of a supported type"));
             }

@@ -45,9 +45,15 @@ enum Command {
     /// Generate, convert and describe keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Print a JWK Set of the public parts of the given keys.
-    #[command(after_help = "Example:\n  jose jwks a.jwk b.jwk > jwks.json")]
+    /// Print a JWK Set of the public parts of the given keys (a secret `oct` key is
+    /// refused unless --private asks for the whole keys).
+    #[command(after_help = "Examples:\n  jose jwks a.jwk b.jwk > jwks.json\n  \
+        jose jwks --private hs.jwk partner.pub > trusted.json   # a private set: keep it secret")]
     Jwks {
+        /// Write the keys whole, private members and secret keys included: a set for your
+        /// own verifiers, never for publication.
+        #[arg(long)]
+        private: bool,
         /// Key files (JWK, JWK Set or PEM).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -204,6 +210,12 @@ struct VerifyArgs {
     /// Accept RFC 7797 unencoded payloads (`b64: false`).
     #[arg(long)]
     allow_b64_false: bool,
+    /// JSON serialization: require every signature of the document to verify with a
+    /// trusted key. By default (RFC 7515 7.2) one valid signature by a trusted key is
+    /// enough, and with a key set each key of the set must have a valid signature of its
+    /// own.
+    #[arg(long)]
+    all_signatures: bool,
     /// The token (compact or JSON); standard input if absent or `-`.
     token: Option<PathBuf>,
 }
@@ -402,7 +414,7 @@ fn run(cli: Cli) -> error::Result<()> {
                 file,
             } => cmd_key::export(public, file.as_deref()),
         },
-        Command::Jwks { files } => cmd_key::jwks(&files),
+        Command::Jwks { private, files } => cmd_key::jwks(&files, private),
         Command::Sign(args) => cmd_jws::sign(&args),
         Command::Verify(args) => cmd_jws::verify(&args),
         Command::Encrypt(args) => cmd_jwe::encrypt(&args),

@@ -11,9 +11,9 @@ mod common;
 use common::{Dir, json};
 use serde_json::Value;
 
-const JWS_ALGS: [&str; 13] = [
+const JWS_ALGS: [&str; 15] = [
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-    "ES384", "ES512", "EdDSA",
+    "ES256K", "ES384", "ES512", "EdDSA", "Ed25519",
 ];
 
 const ENCS: [&str; 6] = [
@@ -551,15 +551,7 @@ fn keys_that_are_refused_exit_3() {
         (
             "duplicate kid",
             r#"{"keys":[{"kty":"oct","kid":"a","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2U"},{"kty":"oct","kid":"a","k":"b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcm90aGVyb3Q"}]}"#.into(),
-            "two keys with kid",
-        ),
-        (
-            "mixed",
-            format!(
-                r#"{{"keys":[{{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2U"}},{}]}}"#,
-                d.jose(&["key", "public", &d.write("e.jwk", d.jose(&["key", "generate", "ES256"], b"").ok())], b"").ok()
-            ),
-            "mixes secret",
+            "two keys of one type with kid",
         ),
         ("not JSON", "hello".into(), "neither a JWK"),
     ];
@@ -774,7 +766,7 @@ fn key_public_thumbprint_import_export_and_jwks() {
     // jwks: public parts of several files, in order; a repeated kid is refused.
     let ed_pub = d.write("ed.pub", d.jose(&["key", "public", &ed], b"").ok());
     let dup = d.jose(&["jwks", &ec_path, &ed, &ed_pub], b"");
-    assert!(dup.fails(3).contains("two keys with kid"));
+    assert!(dup.fails(3).contains("two keys of one type with kid"));
     let set = json(&d.jose(&["jwks", &ec_path, &ed], b"").ok());
     let set_keys = set["keys"].as_array().unwrap();
     assert_eq!(set_keys.len(), 2);
@@ -1119,4 +1111,159 @@ fn pipes_chain_commands() {
         .ok(),
     );
     assert_eq!(claims["sub"], "ann");
+}
+
+/// RFC 7517 4.5: keys of different types may share a `kid`, and a trusted set may mix
+/// secret and public keys (RFC 7520 4.8 signs with such a set); two keys of one type under
+/// one `kid` are still refused.
+#[test]
+fn key_sets_may_share_kids_across_types_and_mix_secret_and_public_keys() {
+    let d = Dir::new("mixed-sets");
+    let hs = d
+        .jose(&["key", "generate", "HS256", "--kid", "k"], b"")
+        .ok();
+    let ed = d
+        .jose(&["key", "generate", "Ed25519", "--kid", "k"], b"")
+        .ok();
+    let ed_path = d.write("ed.jwk", &ed);
+    let ed_pub = d.jose(&["key", "public", &ed_path], b"").ok();
+    let signers = d.write("signers.json", format!(r#"{{"keys":[{hs},{ed}]}}"#));
+    let trusted = d.write("trusted.json", format!(r#"{{"keys":[{hs},{ed_pub}]}}"#));
+    // A general JWS signed by both; the mixed set verifies it, under either policy.
+    let doc = d.jose(&["sign", "--key", &signers, "--json"], b"both").ok();
+    for extra in [None, Some("--all-signatures")] {
+        let mut args = vec!["verify", "--key", trusted.as_str()];
+        args.extend(extra);
+        let out = d.jose(&args, doc.as_bytes());
+        assert_eq!(out.stdout, b"both", "{extra:?}: {}", out.stderr);
+    }
+    // Compact tokens of either key verify with the one set.
+    for key in [&hs, &ed] {
+        let k = d.write("one.jwk", key);
+        let token = d.jose(&["sign", "--key", &k], b"one").ok();
+        let out = d.jose(&["verify", "--key", &trusted], token.as_bytes());
+        assert_eq!(out.stdout, b"one", "{}", out.stderr);
+    }
+    // `jose jwks` publishes no secret key unless asked; with --private it writes the
+    // mixed set whole.
+    let hs_path = d.write("hs.jwk", &hs);
+    assert!(
+        d.jose(&["jwks", &hs_path, &ed_path], b"")
+            .fails(3)
+            .contains("--private")
+    );
+    let private = json(&d.jose(&["jwks", "--private", &hs_path, &ed_path], b"").ok());
+    let keys = private["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0].get("k").is_some() && keys[1].get("d").is_some());
+    // Two keys of one type under one kid: ambiguous, refused.
+    let ed2 = d
+        .jose(&["key", "generate", "EdDSA", "--kid", "k"], b"")
+        .ok();
+    let ambiguous = d.write("amb.json", format!(r#"{{"keys":[{ed},{ed2}]}}"#));
+    assert!(
+        d.jose(&["verify", "--key", &ambiguous], doc.as_bytes())
+            .fails(3)
+            .contains("two keys of one type with kid \"k\"")
+    );
+}
+
+/// The RFC 7520 4.8 keys as one JWK Set (an RSA and an EC key sharing a kid, and a
+/// secret key) verify the cookbook's general JWS.
+#[test]
+fn the_rfc_7520_4_8_key_set_verifies_its_jws() {
+    let d = Dir::new("cookbook-4-8");
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../jws/tests/data/cookbook-jws/4_8.multiple_signatures.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut keys = Vec::new();
+    for (key, alg) in doc["input"]["key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(doc["input"]["alg"].as_array().unwrap())
+    {
+        let mut key = key.clone();
+        key["alg"] = alg.clone();
+        keys.push(key);
+    }
+    let set = d.write("set.json", serde_json::json!({ "keys": keys }).to_string());
+    let token = doc["output"]["json"].to_string();
+    let out = d.jose(
+        &["verify", "--key", &set, "--all-signatures"],
+        token.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        doc["input"]["payload"].as_str().unwrap().as_bytes()
+    );
+}
+
+/// `--all-signatures`: one good signature is not enough when another is bad or `none`.
+#[test]
+fn all_signatures_refuses_a_document_with_any_bad_signature() {
+    let d = Dir::new("all-signatures");
+    let key = d.write("k.jwk", d.jose(&["key", "generate", "ES256"], b"").ok());
+    let public = d.write("k.pub", d.jose(&["key", "public", &key], b"").ok());
+    let good = json(&d.jose(&["sign", "--key", &key, "--json"], b"pay").ok());
+    let entry = good["signatures"][0].clone();
+    let mut bad = entry.clone();
+    bad["signature"] = Value::from(flip_last_signature_char(
+        entry["signature"].as_str().unwrap(),
+    ));
+    let none = serde_json::json!({
+        "protected": jws::base64url::encode(br#"{"alg":"none"}"#),
+        "signature": ""
+    });
+    for other in [bad, none] {
+        for order in [
+            [other.clone(), entry.clone()],
+            [entry.clone(), other.clone()],
+        ] {
+            let doc =
+                serde_json::json!({ "payload": good["payload"], "signatures": order }).to_string();
+            let lenient = d.jose(&["verify", "--key", &public], doc.as_bytes());
+            assert_eq!(
+                lenient.stdout, b"pay",
+                "RFC 7515 7.2: one is enough: {}",
+                lenient.stderr
+            );
+            let strict = d.jose(
+                &["verify", "--key", &public, "--all-signatures"],
+                doc.as_bytes(),
+            );
+            assert_eq!(strict.code, 1, "{doc}: {}", strict.stderr);
+        }
+    }
+}
+
+/// A `b64: false` header without --b64-false would make a token that `jose verify`
+/// refuses: it is a usage error instead.
+#[test]
+fn an_unencoded_header_needs_the_flag() {
+    let d = Dir::new("b64-header");
+    let key = d.write("k.jwk", d.jose(&["key", "generate", "HS256"], b"").ok());
+    for form in [None, Some("--json")] {
+        let mut args = vec![
+            "sign",
+            "--key",
+            key.as_str(),
+            "--header",
+            r#"{"b64":false}"#,
+        ];
+        args.extend(form);
+        assert!(d.jose(&args, b"$02").fails(2).contains("--b64-false"));
+    }
+    let token = d.jose(&["sign", "--key", &key, "--b64-false"], b"$02").ok();
+    let out = d.jose(
+        &["verify", "--key", &key, "--allow-b64-false"],
+        token.as_bytes(),
+    );
+    assert_eq!(out.stdout, b"$02", "{}", out.stderr);
 }

@@ -90,10 +90,8 @@ pub enum JwkError {
         /// The limit in force.
         limit: usize,
     },
-    /// The JWK Set holds two keys with this `kid`.
+    /// The JWK Set holds two keys of one `kty` with this `kid`.
     DuplicateKid(String),
-    /// The JWK Set mixes secret (`oct`) keys with public keys.
-    MixedSecretAndPublic,
     /// The RSA modulus carries the ROCA fingerprint (CVE-2017-15361).
     RocaVulnerable,
 }
@@ -107,9 +105,8 @@ impl fmt::Display for JwkError {
             Self::UnsupportedKeyType(kty) => write!(f, "unsupported JWK key type \"{kty}\""),
             Self::UnsupportedCurve(crv) => write!(f, "unsupported JWK curve \"{crv}\""),
             Self::TooManyKeys { limit } => write!(f, "JWK Set holds more than {limit} keys"),
-            Self::DuplicateKid(kid) => write!(f, "JWK Set holds two keys with kid \"{kid}\""),
-            Self::MixedSecretAndPublic => {
-                f.write_str("JWK Set mixes secret (oct) keys with public keys")
+            Self::DuplicateKid(kid) => {
+                write!(f, "JWK Set holds two keys of one type with kid \"{kid}\"")
             }
             Self::RocaVulnerable => f.write_str(
                 "the RSA key has the ROCA fingerprint (CVE-2017-15361): it can be factored",

@@ -324,11 +324,15 @@ impl<'de, T: Deserialize<'de>> Claims<T> {
     /// Parses a claim set from strict JSON. `T` may borrow from `json`.
     ///
     /// # Errors
-    /// [`JsonError`]: not an object, a repeated claim name, nesting deeper than the limit,
+    /// [`JsonError`]: not an object, a repeated member name at any depth (in the caller's
+    /// claims too), nesting deeper than the limit,
     /// a registered claim of the wrong type or range (naming the claim), or `T`'s own
     /// deserialization error.
     pub fn from_json(json: &'de [u8], limits: &Limits) -> Result<Self, JsonError> {
         json::check_depth(json, limits.max_json_depth)?;
+        // The caller's claims may hold objects that `T` reads as maps or `Value`s, which
+        // would keep the last of two equal names: refuse those at every depth.
+        json::check_nested_duplicates(json)?;
         let detail = Cell::new(None);
         let mut de = serde_json::Deserializer::from_slice(json);
         let result = de_flat::ClaimsSeed::new(&detail)

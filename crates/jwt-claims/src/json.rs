@@ -158,6 +158,143 @@ fn scan_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
     Ok(())
 }
 
+/// Checks that no object of the document, at any depth, repeats a member name, without
+/// building any value: for documents whose values go to the caller's own types (custom
+/// claims), which `serde_json` would otherwise read with the last duplicate winning.
+///
+/// A document with a single `{` has no nested object; its top level is checked by the
+/// parser that reads it, so the pass is skipped (a vectorized count decides).
+///
+/// # Errors
+/// [`JsonError::DuplicateMember`]; [`JsonError::Syntax`] for malformed JSON.
+#[inline]
+pub fn check_nested_duplicates(bytes: &[u8]) -> Result<(), JsonError> {
+    if count_bytes(bytes, |b| b == b'{') <= 1 {
+        return Ok(());
+    }
+    scan_duplicates(bytes)
+}
+
+#[inline(never)]
+fn scan_duplicates(bytes: &[u8]) -> Result<(), JsonError> {
+    let detail = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    DuplicateCheck { detail: &detail }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| detail.take().unwrap_or(JsonError::Syntax(e)))
+}
+
+/// Walks a JSON value, refusing repeated member names; values are skipped, not built.
+#[derive(Clone, Copy)]
+struct DuplicateCheck<'a> {
+    detail: &'a Cell<Option<JsonError>>,
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+struct Name<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(std::borrow::Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+        Ok(Name(std::borrow::Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Name<'de>, E> {
+        Ok(Name(std::borrow::Cow::Owned(v)))
+    }
+}
+
+/// Objects with more names than this are checked with a hash set, not a linear search.
+const LINEAR_NAMES: usize = 16;
+
+impl<'de> DeserializeSeed<'de> for DuplicateCheck<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DuplicateCheck<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut names: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+        let mut many: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>> = None;
+        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+            let repeated = match &mut many {
+                Some(set) => !set.insert(name.clone()),
+                None => names.contains(&name),
+            };
+            if repeated {
+                let error = JsonError::duplicate(&name);
+                let e = de::Error::custom(&error);
+                self.detail.set(Some(error));
+                return Err(e);
+            }
+            if many.is_none() {
+                names.push(name);
+                if names.len() > LINEAR_NAMES {
+                    many = Some(names.drain(..).collect());
+                }
+            }
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+}
+
 /// The number of `[` and `{` bytes: `b | 0x20` maps `[` (0x5B) to `{` (0x7B) and no
 /// other byte to either.
 #[inline]

@@ -242,3 +242,49 @@ fn large_floats_in_custom_claims_round_trip_exactly() {
     let again: Claims<Value> = Claims::from_json(&json, &Limits::default()).unwrap();
     assert_eq!(again, c);
 }
+
+#[test]
+fn duplicate_names_are_refused_at_every_depth_of_the_callers_claims() {
+    use std::collections::HashMap;
+    let limits = Limits::default();
+    let dup = |json: &str| {
+        matches!(
+            Claims::<serde_json::Value>::from_json(json.as_bytes(), &limits),
+            Err(JsonError::DuplicateMember { .. })
+        )
+    };
+    // The example of the issue: a nested duplicate that a `Value` would resolve silently.
+    assert!(dup(
+        r#"{"realm_access":{"roles":["user"],"roles":["admin"]}}"#
+    ));
+    assert!(dup(r#"{"a":[{"x":1},{"y":1,"y":2}]}"#));
+    assert!(dup(r#"{"a":{"b":{"c":{"d":1,"d":1}}}}"#));
+    // The same name escaped is the same name.
+    assert!(dup(r#"{"a":{"roles":1,"\u0072oles":2}}"#));
+    // Many names (the hash-set path).
+    let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+    assert!(dup(&format!("{{\"a\":{{{},\"k39\":0}}}}", many.join(","))));
+    assert!(!dup(&format!("{{\"a\":{{{}}}}}", many.join(","))));
+    // Typed as a map, too.
+    assert!(matches!(
+        Claims::<HashMap<String, HashMap<String, u8>>>::from_json(
+            br#"{"m":{"a":1,"a":2}}"#,
+            &limits
+        ),
+        Err(JsonError::DuplicateMember { .. })
+    ));
+    // Equal names in different objects, and a "{" inside a string, are fine.
+    let ok = Claims::<serde_json::Value>::from_json(
+        br#"{"a":{"x":1},"b":{"x":2},"c":"{{{","sub":"ann"}"#,
+        &limits,
+    )
+    .unwrap();
+    assert_eq!(ok.custom["b"]["x"], 2);
+    assert_eq!(ok.sub.as_deref(), Some("ann"));
+    let err = Claims::<serde_json::Value>::from_json(
+        br#"{"realm_access":{"roles":["user"],"roles":["admin"]}}"#,
+        &limits,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("\"roles\""), "{err}");
+}
