@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::cmd_key::jwe_key_error;
 use crate::error::{CliError, Result};
-use crate::io::{read_input, read_token, write_bytes, write_line};
+use crate::io::{Input, read_bounded, read_input, read_token, write_bytes, write_line};
 use crate::keys::KeyFile;
 use crate::{DecryptArgs, EncryptArgs};
 
@@ -20,7 +20,7 @@ pub(crate) const DECRYPTION_FAILED: &str = "decryption failed";
 
 /// A password file's content, one trailing newline removed.
 fn read_password(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    let mut bytes = read_input(Some(path))?;
+    let mut bytes = read_bounded(Some(path), Input::Key)?;
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
         if bytes.last() == Some(&b'\r') {

@@ -109,7 +109,9 @@ pub(crate) fn verify(args: &JwtVerifyArgs) -> Result<()> {
     let file = KeyFile::load(Some(&args.key))?;
     let allowed = file.allowed(&args.alg)?;
     let verifier = crate::cmd_jws::verifier(&file, &allowed)?;
-    let mut policy = Validation::new().with_leeway(args.leeway);
+    let mut policy = Validation::new()
+        .with_leeway(args.leeway)
+        .map_err(|e| CliError::usage(format!("--leeway: {e}")))?;
     for iss in &args.iss {
         policy = policy.with_issuer(iss.clone());
     }

@@ -6,7 +6,7 @@ use jws::jwt_claims::EncryptionAlgorithm;
 use jws::{Algorithm, Jwk, JwkSet, SigningKey};
 
 use crate::error::{CliError, Result};
-use crate::io::read_input;
+use crate::io::{Input, read_bounded};
 
 /// The keys of one `--key` file.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ impl KeyFile {
             Some(p) if p.as_os_str() != "-" => p.display().to_string(),
             _ => "standard input".to_owned(),
         };
-        let bytes = read_input(path)?;
+        let bytes = read_bounded(path, Input::Key)?;
         let refuse = |e: &dyn std::fmt::Display| CliError::key(format!("key file {name}: {e}"));
         let text = std::str::from_utf8(&bytes).map_err(|_| refuse(&"not UTF-8 text"))?;
         let trimmed = text.trim_start();

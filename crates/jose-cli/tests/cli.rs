@@ -1267,3 +1267,89 @@ fn an_unencoded_header_needs_the_flag() {
     );
     assert_eq!(out.stdout, b"$02", "{}", out.stderr);
 }
+
+/// Every command reads with one bounded reader: `inspect` accepts no larger token than
+/// `verify` does, and says so without reading the rest.
+#[test]
+fn inspect_has_the_limits_of_verify() {
+    let d = Dir::new("inspect-limits");
+    let key = d.write("k.jwk", d.jose(&["key", "generate", "HS256"], b"").ok());
+    let big = vec![b'A'; 64 * 1024];
+    let token = d.jose(&["sign", "--key", &key], &big).ok();
+    assert!(token.len() > 16 * 1024);
+    let verify = d.jose(&["verify", "--key", &key], token.as_bytes());
+    assert_eq!(verify.code, 1, "{}", verify.stderr);
+    let inspect = d.jose(&["inspect"], token.as_bytes());
+    assert!(
+        inspect.fails(1).contains("exceeds 20 KiB"),
+        "{}",
+        inspect.stderr
+    );
+    assert!(inspect.stdout.is_empty());
+    // A token within the limit, surrounded by whitespace, is read.
+    let small = d.jose(&["sign", "--key", &key], b"small").ok();
+    let padded = format!("\n\n  {small}  \n");
+    assert_eq!(d.jose(&["inspect"], padded.as_bytes()).code, 0);
+    // Key files are bounded too.
+    let huge = d.write("huge.jwk", " ".repeat(300 * 1024) + "{}");
+    assert!(
+        d.jose(&["verify", "--key", &huge], small.as_bytes())
+            .fails(2)
+            .contains("exceeds 256 KiB")
+    );
+}
+
+/// Text from a token (a `kid`, an `alg`) is escaped in messages: no terminal escape or
+/// forged line reaches standard error.
+#[test]
+fn untrusted_text_in_messages_is_escaped() {
+    let d = Dir::new("escaping");
+    let key = d.write("k.jwk", d.jose(&["key", "generate", "HS256"], b"").ok());
+    let hostile = "\u{1b}[2J\u{1b}[31mFAKE: signature OK\r\n";
+    for header in [
+        serde_json::json!({ "alg": "HS256", "kid": hostile }),
+        serde_json::json!({ "alg": hostile }),
+    ] {
+        let h = jws::base64url::encode(header.to_string());
+        let token = format!("{h}.{}.c2ln", jws::base64url::encode(b"{}"));
+        let out = d.jose(
+            &["verify", "--key", &key, "--alg", "HS256"],
+            token.as_bytes(),
+        );
+        assert_eq!(out.code, 1);
+        assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+        assert!(!out.stderr.contains('\r'), "{:?}", out.stderr);
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{:?}", out.stderr);
+    }
+}
+
+/// The leeway is bounded: a huge one is a usage error, not a saturated addition that
+/// accepts `exp: 1`.
+#[test]
+fn the_leeway_is_bounded() {
+    let d = Dir::new("leeway");
+    let key = d.write("k.jwk", d.jose(&["key", "generate", "HS256"], b"").ok());
+    let token = d
+        .jose(
+            &["jwt", "sign", "--key", &key, "--claims", r#"{"exp":1}"#],
+            b"",
+        )
+        .ok();
+    let out = d.jose(
+        &[
+            "jwt",
+            "verify",
+            "--key",
+            &key,
+            "--leeway",
+            "18446744073709551615",
+        ],
+        token.as_bytes(),
+    );
+    assert!(out.fails(2).contains("maximum of 600 s"), "{}", out.stderr);
+    let out = d.jose(
+        &["jwt", "verify", "--key", &key, "--leeway", "600"],
+        token.as_bytes(),
+    );
+    assert!(out.fails(1).contains("expired"), "{}", out.stderr);
+}

@@ -51,7 +51,7 @@ pub use error::{Error, JwkError, KeyError};
 pub use jwk::{Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret};
 pub use jwk_set::JwkSet;
 pub use jwt_claims::{
-    self, Algorithm, Audience, Claims, Clock, FixedClock, Header, Limits, NumericDate,
+    self, Algorithm, Audience, Claims, Clock, FixedClock, Header, Limits, NumericDate, PolicyError,
     RegisteredClaim, SystemClock, Unverified, Validation, ValidationError, base64url,
 };
 pub use key::{MIN_RSA_BITS, SigningKey, VerifyingKey, check_rsa_size};

@@ -63,9 +63,14 @@ macro_rules! registered_names {
             }
         }
 
+        /// The name; an unregistered one (which came from input) escaped and cut as
+        /// [`crate::json::truncate`] does, since messages show it.
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
+                match self {
+                    Self::Unknown(name) => f.write_str(&crate::json::truncate(name)),
+                    known => f.write_str(known.as_str()),
+                }
             }
         }
 
@@ -221,6 +226,13 @@ mod tests {
         assert!(!alg.is_signature());
         assert!(!alg.is_key_management());
         assert_eq!(alg.to_string(), "hs256");
+        let hostile = Algorithm::from_name("\u{1b}[31mHS256\r\nok");
+        assert_eq!(hostile.to_string(), "\\u{1b}[31mHS256\\r\\nok");
+        assert_eq!(
+            hostile.as_str(),
+            "\u{1b}[31mHS256\r\nok",
+            "the name itself is kept"
+        );
     }
 
     #[test]

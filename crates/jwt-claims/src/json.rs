@@ -77,14 +77,29 @@ impl JsonError {
     }
 }
 
-/// Cuts a string that came from untrusted input to a length fit for an error message
-/// (64 characters, then `...`).
+/// Makes a string that came from untrusted input (a `kid`, an `alg`, a claim name) fit
+/// for an error message: cut to 64 characters (then `...`), and escaped as Rust's `Debug`
+/// escapes strings, so that control characters (terminal escapes, carriage returns that
+/// forge a log line), bidirectional overrides, quotes and backslashes show as escapes
+/// instead of acting.
+///
+/// ```
+/// use jwt_claims::json::truncate;
+/// assert_eq!(truncate("k1"), "k1");
+/// assert_eq!(truncate("\u{1b}[2J\r\nOK \"x\""), "\\u{1b}[2J\\r\\nOK \\\"x\\\"");
+/// assert_eq!(truncate(&"a".repeat(70)), format!("{}...", "a".repeat(64)));
+/// ```
 #[must_use]
 pub fn truncate(s: &str) -> String {
-    match s.char_indices().nth(ECHO_MAX) {
-        None => s.to_owned(),
-        Some((i, _)) => format!("{}...", s.get(..i).unwrap_or_default()),
+    let (head, cut) = match s.char_indices().nth(ECHO_MAX) {
+        None => (s, false),
+        Some((i, _)) => (s.get(..i).unwrap_or_default(), true),
+    };
+    let mut out: String = head.escape_debug().collect();
+    if cut {
+        out.push_str("...");
     }
+    out
 }
 
 impl fmt::Display for JsonError {

@@ -69,7 +69,7 @@ pub use known_headers::KnownHeaders;
 pub use limits::Limits;
 pub use numeric_date::{NumericDate, NumericDateError};
 pub use unsecured::Unverified;
-pub use validation::{Clock, FixedClock, SystemClock, Validation, ValidationError};
+pub use validation::{Clock, FixedClock, PolicyError, SystemClock, Validation, ValidationError};
 
 /// The crate README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

@@ -33,6 +33,42 @@ impl Clock for FixedClock {
     }
 }
 
+/// Why a validation policy cannot be built as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The leeway exceeds [`Validation::MAX_LEEWAY`]: clock skew is seconds or minutes; a
+    /// larger leeway would quietly accept long-expired tokens.
+    LeewayTooLarge {
+        /// The leeway asked for, in seconds.
+        secs: u64,
+    },
+    /// The maximum age exceeds [`Validation::MAX_MAX_AGE`].
+    MaxAgeTooLarge {
+        /// The maximum age asked for, in seconds.
+        secs: u64,
+    },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LeewayTooLarge { secs } => write!(
+                f,
+                "a leeway of {secs} s exceeds the maximum of {} s",
+                Validation::MAX_LEEWAY
+            ),
+            Self::MaxAgeTooLarge { secs } => write!(
+                f,
+                "a maximum age of {secs} s exceeds the maximum of {} s",
+                Validation::MAX_MAX_AGE
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
 /// Why a claim set failed validation. Each variant names the claim it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -185,6 +221,11 @@ const fn bit(claim: RegisteredClaim) -> u8 {
 impl Validation {
     /// The default leeway for `exp`, `nbf` and `iat`, in seconds.
     pub const DEFAULT_LEEWAY: u64 = 60;
+    /// The largest leeway accepted: ten minutes.
+    pub const MAX_LEEWAY: u64 = 600;
+    /// The largest maximum age accepted: the whole range of [`NumericDate`] (a policy
+    /// without an age limit simply does not set one).
+    pub const MAX_MAX_AGE: u64 = NumericDate::MAX.as_secs();
 
     /// The secure default policy (see the type's documentation), on the system clock.
     #[must_use]
@@ -203,11 +244,17 @@ impl Validation {
         }
     }
 
-    /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age.
-    #[must_use]
-    pub const fn with_leeway(mut self, secs: u64) -> Self {
+    /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age, at most
+    /// [`Validation::MAX_LEEWAY`] (ten minutes).
+    ///
+    /// # Errors
+    /// [`PolicyError::LeewayTooLarge`].
+    pub fn with_leeway(mut self, secs: u64) -> Result<Self, PolicyError> {
+        if secs > Self::MAX_LEEWAY {
+            return Err(PolicyError::LeewayTooLarge { secs });
+        }
         self.leeway = secs;
-        self
+        Ok(self)
     }
 
     /// Requires a registered claim to be present.
@@ -232,11 +279,16 @@ impl Validation {
     }
 
     /// Refuses tokens issued more than `secs` seconds ago; requires `iat`.
-    #[must_use]
-    pub const fn with_max_age(mut self, secs: u64) -> Self {
+    ///
+    /// # Errors
+    /// [`PolicyError::MaxAgeTooLarge`] beyond [`Validation::MAX_MAX_AGE`].
+    pub fn with_max_age(mut self, secs: u64) -> Result<Self, PolicyError> {
+        if secs > Self::MAX_MAX_AGE {
+            return Err(PolicyError::MaxAgeTooLarge { secs });
+        }
         self.max_age = Some(secs);
         self.required |= bit(RegisteredClaim::Iat);
-        self
+        Ok(self)
     }
 
     /// Accepts this issuer (may be called several times); requires `iss`.
@@ -311,23 +363,26 @@ impl Validation {
                 return Err(ValidationError::MissingClaim(claim));
             }
         }
+        // Exact comparisons of differences: nothing is added, so nothing can saturate
+        // into acceptance.
         let now = self.clock.now();
         if let Some(exp) = claims.exp {
-            if now >= exp.saturating_add(self.leeway) {
+            if now >= exp && now.secs_since(exp) >= self.leeway {
                 return Err(ValidationError::Expired { exp, now });
             }
         }
         if let Some(nbf) = claims.nbf {
-            if nbf > now.saturating_add(self.leeway) {
+            if nbf > now && nbf.secs_since(now) > self.leeway {
                 return Err(ValidationError::NotYetValid { nbf, now });
             }
         }
         if let Some(iat) = claims.iat {
-            if self.reject_future_iat && iat > now.saturating_add(self.leeway) {
+            if self.reject_future_iat && iat > now && iat.secs_since(now) > self.leeway {
                 return Err(ValidationError::IssuedInFuture { iat, now });
             }
             if let Some(max_age) = self.max_age {
-                if now.secs_since(iat) > max_age.saturating_add(self.leeway) {
+                let age = now.secs_since(iat);
+                if age.checked_sub(self.leeway).is_some_and(|a| a > max_age) {
                     return Err(ValidationError::TooOld { iat, max_age, now });
                 }
             }
@@ -413,15 +468,70 @@ mod tests {
         assert!(
             policy_at(exp)
                 .with_leeway(0)
+                .unwrap()
                 .validate(&header(), &claims())
                 .is_err()
         );
         assert!(
             policy_at(exp - 1)
                 .with_leeway(0)
+                .unwrap()
                 .validate(&header(), &claims())
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn leeway_and_max_age_are_bounded_and_never_saturate() {
+        assert!(Validation::new().with_leeway(600).is_ok());
+        assert_eq!(
+            Validation::new().with_leeway(601).unwrap_err(),
+            PolicyError::LeewayTooLarge { secs: 601 }
+        );
+        assert_eq!(
+            Validation::new().with_leeway(u64::MAX).unwrap_err(),
+            PolicyError::LeewayTooLarge { secs: u64::MAX }
+        );
+        assert!(
+            Validation::new()
+                .with_leeway(601)
+                .unwrap_err()
+                .to_string()
+                .contains("maximum of 600 s")
+        );
+        assert!(
+            Validation::new()
+                .with_max_age(Validation::MAX_MAX_AGE)
+                .is_ok()
+        );
+        assert!(matches!(
+            Validation::new().with_max_age(u64::MAX),
+            Err(PolicyError::MaxAgeTooLarge { .. })
+        ));
+        // exp: 1 with the largest leeway, long after: expired.
+        let old = Claims::new(()).with_expiry(at(1));
+        assert!(matches!(
+            policy_at(T0)
+                .with_leeway(Validation::MAX_LEEWAY)
+                .unwrap()
+                .validate(&header(), &old),
+            Err(ValidationError::Expired { .. })
+        ));
+        // The far ends of the range: no overflow, the plain answer.
+        let last = Claims::new(()).with_expiry(NumericDate::MAX);
+        assert!(policy_at(T0).validate(&header(), &last).is_ok());
+        let max_age = policy_at(NumericDate::MAX.as_secs())
+            .with_max_age(Validation::MAX_MAX_AGE)
+            .unwrap()
+            .allow_missing_exp();
+        let first = Claims::new(()).with_issued_at(NumericDate::EPOCH);
+        assert!(max_age.validate(&header(), &first).is_ok());
+        let young = policy_at(T0 + 700).with_max_age(0).unwrap();
+        let c = claims();
+        assert!(matches!(
+            young.validate(&header(), &c),
+            Err(ValidationError::TooOld { .. })
+        ));
     }
 
     #[test]
@@ -460,7 +570,7 @@ mod tests {
                 .validate(&header(), &claims())
                 .is_ok()
         );
-        let p = policy_at(T0 + 700).with_max_age(600);
+        let p = policy_at(T0 + 700).with_max_age(600).unwrap();
         assert!(matches!(
             p.validate(&header(), &claims()),
             Err(ValidationError::TooOld { max_age: 600, .. })
@@ -468,12 +578,16 @@ mod tests {
         assert!(
             policy_at(T0 + 660)
                 .with_max_age(600)
+                .unwrap()
                 .validate(&header(), &claims())
                 .is_ok()
         );
         let no_iat = Claims::new(()).with_expiry(at(T0 + 10));
         assert_eq!(
-            policy_at(T0).with_max_age(600).validate(&header(), &no_iat),
+            policy_at(T0)
+                .with_max_age(600)
+                .unwrap()
+                .validate(&header(), &no_iat),
             Err(ValidationError::MissingClaim(RegisteredClaim::Iat))
         );
     }
