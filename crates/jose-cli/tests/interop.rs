@@ -94,9 +94,10 @@ impl Peer {
     }
 }
 
-const JWS_ALGS: [&str; 13] = [
+/// Every JWS algorithm, RFC 9864's `Ed25519` and RFC 8812's `ES256K` included.
+const JWS_ALGS: [&str; 15] = [
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-    "ES384", "ES512", "EdDSA",
+    "ES256K", "ES384", "ES512", "EdDSA", "Ed25519",
 ];
 
 /// A private key file and the file a counterpart uses (the same for secret keys).

@@ -13,7 +13,7 @@ from jwcrypto import jwe, jwk, jws, jwt
 from jwcrypto.common import json_encode
 
 JWS_ALGS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384",
-            "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+            "PS512", "ES256", "ES256K", "ES384", "ES512", "EdDSA", "Ed25519"]
 JWE_ALGS = ["A128KW", "A192KW", "A256KW", "A128GCMKW", "A192GCMKW", "A256GCMKW", "dir",
             "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW", "RSA-OAEP",
             "RSA-OAEP-256", "PBES2-HS256+A128KW", "PBES2-HS384+A192KW", "PBES2-HS512+A256KW"]
