@@ -9,7 +9,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = set.check_unique_kids();
-    let _ = set.check_not_mixed();
     let _ = serde_json::to_string(&set);
-    let _ = Verifier::from_jwk_set(&set, &[Algorithm::HS256, Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256]);
+    let _ = Verifier::from_jwk_set(&set, &[Algorithm::HS256, Algorithm::EdDSA, Algorithm::Ed25519, Algorithm::ES256, Algorithm::ES256K, Algorithm::RS256]);
 });

@@ -79,7 +79,10 @@ impl AuthorityConfig {
         self
     }
 
-    /// The signing algorithm of new key rings (any algorithm `jws` signs with).
+    /// The signing algorithm of new key rings (any algorithm `jws` signs with). The
+    /// default stays `EdDSA`, which every JOSE implementation reads; RFC 9864's
+    /// fully-specified `Ed25519` (the same signatures under the new name) is one call
+    /// away once the resource servers accept it.
     #[must_use]
     pub fn with_algorithm(mut self, alg: Algorithm) -> Self {
         self.alg = alg;

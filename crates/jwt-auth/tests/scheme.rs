@@ -1052,3 +1052,31 @@ async fn the_configuration_says_what_it_does() {
     f.authority.purge_expired().await.unwrap();
     assert_eq!(f.authority.key_ring().state(&next), None);
 }
+
+/// RFC 9864's `Ed25519` is one configuration away; `EdDSA` stays the default until peers
+/// catch up.
+#[tokio::test]
+async fn access_tokens_can_be_signed_as_ed25519() {
+    let f = fixture().await;
+    assert_eq!(f.authority.key_ring().alg(), &Algorithm::EdDSA);
+    let f = fixture_with(MemoryStore::new(), |c| c.with_algorithm(Algorithm::Ed25519)).await;
+    let pair = f.authority.login("ann", app()).await.unwrap();
+    assert_eq!(header_of(&pair.access_token)["alg"], "Ed25519");
+    let jwks: serde_json::Value = serde_json::from_str(&f.authority.jwks_json().unwrap()).unwrap();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["alg"] == "Ed25519")
+    );
+    let claims = f
+        .authenticator()
+        .authenticate::<App>(&pair.access_token)
+        .unwrap();
+    assert_eq!(claims.claims().sub.as_deref(), Some("ann"));
+    // The ring reloads with its algorithm.
+    f.authority.rotate_keys().await.unwrap();
+    let next = f.authority.login("ann", app()).await.unwrap();
+    assert_eq!(header_of(&next.access_token)["alg"], "Ed25519");
+}

@@ -249,7 +249,7 @@ fn duplicate_names_are_refused_at_every_depth_of_the_callers_claims() {
     let limits = Limits::default();
     let dup = |json: &str| {
         matches!(
-            Claims::<serde_json::Value>::from_json(json.as_bytes(), &limits),
+            Claims::<Value>::from_json(json.as_bytes(), &limits),
             Err(JsonError::DuplicateMember { .. })
         )
     };
@@ -274,14 +274,14 @@ fn duplicate_names_are_refused_at_every_depth_of_the_callers_claims() {
         Err(JsonError::DuplicateMember { .. })
     ));
     // Equal names in different objects, and a "{" inside a string, are fine.
-    let ok = Claims::<serde_json::Value>::from_json(
+    let ok = Claims::<Value>::from_json(
         br#"{"a":{"x":1},"b":{"x":2},"c":"{{{","sub":"ann"}"#,
         &limits,
     )
     .unwrap();
     assert_eq!(ok.custom["b"]["x"], 2);
     assert_eq!(ok.sub.as_deref(), Some("ann"));
-    let err = Claims::<serde_json::Value>::from_json(
+    let err = Claims::<Value>::from_json(
         br#"{"realm_access":{"roles":["user"],"roles":["admin"]}}"#,
         &limits,
     )
