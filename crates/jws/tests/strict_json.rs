@@ -78,3 +78,52 @@ fn nested_duplicates_in_headers_and_jwks_are_refused() {
         Err(JwkError::Json(JsonError::DuplicateMember { .. }))
     ));
 }
+
+#[test]
+fn hostile_header_text_is_escaped_in_messages() {
+    let key = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
+    let verifier = Verifier::new(key.verifying_key().with_kid("k1"));
+    let hostile = "\u{1b}[2J\u{1b}[31mFAKE: signature OK\r\n";
+    for header in [
+        serde_json::json!({ "alg": "HS256", "kid": hostile }),
+        serde_json::json!({ "alg": hostile }),
+        serde_json::json!({ "alg": "HS256", "crit": [hostile], hostile: 1 }),
+    ] {
+        let h = jws::base64url::encode(header.to_string());
+        let token = format!("{h}.e30.c2ln");
+        let message = verifier.verify_payload(&token).unwrap_err().to_string();
+        assert!(!message.contains('\u{1b}') && !message.contains('\r') && !message.contains('\n'));
+        assert!(message.contains("\\u{1b}"), "{message}");
+    }
+}
+
+/// A trusted set that mixes a secret key and a public key under one `kid` verifies each
+/// key's tokens, each key only for its own algorithm.
+#[test]
+fn mixed_sets_with_a_shared_kid_verify_each_keys_tokens() {
+    let hs = SigningKey::hmac(Algorithm::HS256, &[9; 32])
+        .unwrap()
+        .with_kid("k");
+    let ed = SigningKey::generate(Algorithm::EdDSA, 0)
+        .unwrap()
+        .with_kid("k");
+    let set = jws::JwkSet::from_keys(vec![hs.to_jwk(), ed.verifying_key().to_jwk()]);
+    set.check_unique_kids().unwrap();
+    let verifier = Verifier::from_jwk_set(&set, &[Algorithm::HS256, Algorithm::EdDSA]).unwrap();
+    for key in [&hs, &ed] {
+        let token = jws::sign_payload(key, b"x", &SignOptions::new()).unwrap();
+        assert_eq!(verifier.verify_payload(&token).unwrap().payload(), b"x");
+    }
+    // Two keys of one type under one kid are ambiguous.
+    let other = SigningKey::generate(Algorithm::EdDSA, 0)
+        .unwrap()
+        .with_kid("k");
+    let ambiguous = jws::JwkSet::from_keys(vec![
+        ed.verifying_key().to_jwk(),
+        other.verifying_key().to_jwk(),
+    ]);
+    assert!(matches!(
+        ambiguous.check_unique_kids(),
+        Err(JwkError::DuplicateKid(_))
+    ));
+}
