@@ -1,27 +1,4 @@
-//! A bounded, in-process deny-list of logged-out sessions, so that resource servers can
-//! refuse the access tokens of a session before they expire.
-//!
-//! Access tokens are checked without any lookup, so a logout cannot recall them: they stay
-//! valid until `exp` (plus the verifier's leeway), 30 minutes by default. Where that is too
-//! long, share a `DenyList` between the [`Authority`](crate::Authority) (which adds a
-//! session's `sid` on logout and on refresh-token reuse) and the
-//! [`Authenticator`](crate::Authenticator) (which refuses tokens of listed sessions).
-//!
-//! **It lives in this process's memory.** It serves an issuer and resource servers that run
-//! in the same process; it is not shared between instances and is empty after a restart.
-//! Several instances need a shared list (Redis), which the distributed stores provide.
-//!
-//! # Bounded, and closed when full
-//!
-//! An entry is kept for the access-token lifetime plus the leeway: then every token of the
-//! session has expired. The list holds at most `capacity` entries. When a new entry finds
-//! it full, the entry that expires first is dropped, but the list does not forget what it
-//! stood for: until that entry would have expired, every access token **issued at or
-//! before the moment it was listed** is refused ([`DenyList::is_denied`] compares the
-//! token's `iat`). The dropped session's tokens stay refused, nothing fails open; the price
-//! is that other sessions' older access tokens are refused too for a while, and their
-//! clients refresh (their refresh tokens are untouched). [`DenyList::evicted`] counts such
-//! drops: a non-zero count means the capacity is too small for the logout rate.
+//! The deny-list of logged-out sessions ([`DenyList`]).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -40,6 +17,31 @@ struct Inner {
 }
 
 /// Revoked session ids, each until the last access token of its session has expired.
+///
+/// A bounded, in-process deny-list of logged-out sessions, so that resource servers can
+/// refuse the access tokens of a session before they expire.
+///
+/// Access tokens are checked without any lookup, so a logout cannot recall them: they stay
+/// valid until `exp` (plus the verifier's leeway), 30 minutes by default. Where that is too
+/// long, share a `DenyList` between the [`Authority`](crate::Authority) (which adds a
+/// session's `sid` on logout and on refresh-token reuse) and the
+/// [`Authenticator`](crate::Authenticator) (which refuses tokens of listed sessions).
+///
+/// **It lives in this process's memory.** It serves an issuer and resource servers that run
+/// in the same process; it is not shared between instances and is empty after a restart.
+/// Several instances need a shared list (Redis), which the distributed stores provide.
+///
+/// # Bounded, and closed when full
+///
+/// An entry is kept for the access-token lifetime plus the leeway: then every token of the
+/// session has expired. The list holds at most `capacity` entries. When a new entry finds
+/// it full, the entry that expires first is dropped, but the list does not forget what it
+/// stood for: until that entry would have expired, every access token **issued at or
+/// before the moment it was listed** is refused ([`DenyList::is_denied`] compares the
+/// token's `iat`). The dropped session's tokens stay refused, nothing fails open; the price
+/// is that other sessions' older access tokens are refused too for a while, and their
+/// clients refresh (their refresh tokens are untouched). [`DenyList::evicted`] counts such
+/// drops: a non-zero count means the capacity is too small for the logout rate.
 #[derive(Debug)]
 pub struct DenyList {
     inner: Mutex<Inner>,
@@ -100,7 +102,7 @@ impl DenyList {
 
     /// Whether an access token of session `sid` issued at `issued_at` (its `iat`) is
     /// refused at `now`: its session is listed, or the list had to drop entries and the
-    /// token is as old as one of them (see the [module documentation](self)).
+    /// token is as old as one of them (see the [type documentation](DenyList)).
     #[must_use]
     pub fn is_denied(&self, sid: &str, issued_at: NumericDate, now: NumericDate) -> bool {
         let inner = self.lock();

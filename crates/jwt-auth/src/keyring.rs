@@ -1,35 +1,4 @@
-//! Signing keys identified by `kid`, each in a state, so that a leaked key can be made
-//! worthless: rotate regularly, revoke at once when compromised.
-//!
-//! ```text
-//!   next ──rotate──> active ──rotate──> retiring ──(every token it signed expired)──> gone
-//!    │                 │                    │
-//!    └──────revoke─────┴────────revoke──────┴──> revoked (tokens it signed refused at once)
-//! ```
-//!
-//! The JWK Set that resource servers fetch (`/.well-known/jwks.json`) holds the public keys
-//! of `next` (so that caches know it before it signs), `active` and `retiring`; never a
-//! revoked key, never a private member.
-//!
-//! # At rest: confidential and tamper-evident
-//!
-//! The whole ring (every key's `kid`, private JWK, state, timestamps, the algorithm and a
-//! version counter) is sealed as one JWE (`dir`, `A256GCM`) under a key derived from the
-//! application's [`KeyEncryptionKey`]. AES-GCM authenticates all of it: whoever can write
-//! the database but does not hold the key-encryption key cannot turn a revoked key back to
-//! active, swap or drop keys, or insert a signing key of their own; such a ring is refused
-//! with [`KeyRingError::Integrity`]. The key-encryption key is symmetric on purpose: a
-//! public (RSA, ECDH) key would let anyone who knows it seal a ring of their choosing.
-//!
-//! The version counter grows with every change. An [`Authority`](crate::Authority) refuses a
-//! stored ring older than the one it holds ([`KeyRingError::Rollback`]), so that an old
-//! copy written back into the database is not picked up by a running issuer. (An issuer
-//! started after such a write has no memory of the newer version: keep the database's
-//! backups as safe as the database.)
-//!
-//! Revoked keys stay in the ring, never published, for a retention period (so that
-//! [`KeyRing::state`] still answers for them), then go; retiring keys go once every token
-//! they signed has expired, leeway included.
+//! The key ring ([`KeyRing`]), its sealing ([`KeyEncryptionKey`]) and its errors.
 
 use hmac::{Hmac, KeyInit, Mac};
 use jwe::{Decrypter, DecryptionKey, EncryptOptions, EncryptionAlgorithm};
@@ -221,6 +190,39 @@ struct Document {
 const FORMAT: u64 = 2;
 
 /// The signing keys of an issuer and their states.
+///
+/// Signing keys identified by `kid`, each in a state, so that a leaked key can be made
+/// worthless: rotate regularly, revoke at once when compromised.
+///
+/// ```text
+///   next ──rotate──> active ──rotate──> retiring ──(every token it signed expired)──> gone
+///    │                 │                    │
+///    └──────revoke─────┴────────revoke──────┴──> revoked (tokens it signed refused at once)
+/// ```
+///
+/// The JWK Set that resource servers fetch (`/.well-known/jwks.json`) holds the public keys
+/// of `next` (so that caches know it before it signs), `active` and `retiring`; never a
+/// revoked key, never a private member.
+///
+/// # At rest: confidential and tamper-evident
+///
+/// The whole ring (every key's `kid`, private JWK, state, timestamps, the algorithm and a
+/// version counter) is sealed as one JWE (`dir`, `A256GCM`) under a key derived from the
+/// application's [`KeyEncryptionKey`]. AES-GCM authenticates all of it: whoever can write
+/// the database but does not hold the key-encryption key cannot turn a revoked key back to
+/// active, swap or drop keys, or insert a signing key of their own; such a ring is refused
+/// with [`KeyRingError::Integrity`]. The key-encryption key is symmetric on purpose: a
+/// public (RSA, ECDH) key would let anyone who knows it seal a ring of their choosing.
+///
+/// The version counter grows with every change. An [`Authority`](crate::Authority) refuses a
+/// stored ring older than the one it holds ([`KeyRingError::Rollback`]), so that an old
+/// copy written back into the database is not picked up by a running issuer. (An issuer
+/// started after such a write has no memory of the newer version: keep the database's
+/// backups as safe as the database.)
+///
+/// Revoked keys stay in the ring, never published, for a retention period (so that
+/// [`KeyRing::state`] still answers for them), then go; retiring keys go once every token
+/// they signed has expired, leeway included.
 #[derive(Debug, Clone)]
 pub struct KeyRing {
     alg: Algorithm,

@@ -1,15 +1,4 @@
-//! Refresh tokens: opaque strings carrying a public lookup id and a 256-bit secret.
-//!
-//! Format: `rt1.` + base64url(16-byte id) + `.` + base64url(32-byte secret), 70 characters.
-//! The server stores only the id and SHA-256 of the secret; it finds the record by id (an
-//! ordinary, indexed lookup whose timing reveals nothing about the secret) and then compares
-//! the secret's hash in constant time.
-//!
-//! A session's first token is random. Each later one (the *successor* of the token it
-//! replaces) is derived from its parent's id and secret with a server key,
-//! `HMAC-SHA256(key, label || id || secret)`: the store still keeps only hashes, and a
-//! second presentation of the parent within the grace period gets exactly the same
-//! successor back instead of a second live token (see [`crate::store::rotation`]).
+//! Refresh tokens ([`RefreshToken`]): ids, secrets, hashes, successors.
 
 use std::fmt;
 
@@ -148,6 +137,19 @@ impl fmt::Debug for SecretHash {
 
 /// A refresh token as given to a client. The secret is zeroized on drop and never shown by
 /// `Debug`; [`RefreshToken::expose`] gives the string to send.
+///
+/// Refresh tokens: opaque strings carrying a public lookup id and a 256-bit secret.
+///
+/// Format: `rt1.` + base64url(16-byte id) + `.` + base64url(32-byte secret), 70 characters.
+/// The server stores only the id and SHA-256 of the secret; it finds the record by id (an
+/// ordinary, indexed lookup whose timing reveals nothing about the secret) and then compares
+/// the secret's hash in constant time.
+///
+/// A session's first token is random. Each later one (the *successor* of the token it
+/// replaces) is derived from its parent's id and secret with a server key,
+/// `HMAC-SHA256(key, label || id || secret)`: the store still keeps only hashes, and a
+/// second presentation of the parent within the grace period gets exactly the same
+/// successor back instead of a second live token (see [`crate::store::rotation`]).
 #[derive(Clone)]
 pub struct RefreshToken {
     text: Zeroizing<String>,
