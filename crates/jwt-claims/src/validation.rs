@@ -364,7 +364,7 @@ impl Validation {
             }
         }
         // Exact comparisons of differences: nothing is added, so nothing can saturate
-        // into acceptance.
+        // into acceptance (`secs_since` is 0 when its argument is the later date).
         let now = self.clock.now();
         if let Some(exp) = claims.exp {
             if now >= exp && now.secs_since(exp) >= self.leeway {
@@ -372,12 +372,12 @@ impl Validation {
             }
         }
         if let Some(nbf) = claims.nbf {
-            if nbf > now && nbf.secs_since(now) > self.leeway {
+            if nbf.secs_since(now) > self.leeway {
                 return Err(ValidationError::NotYetValid { nbf, now });
             }
         }
         if let Some(iat) = claims.iat {
-            if self.reject_future_iat && iat > now && iat.secs_since(now) > self.leeway {
+            if self.reject_future_iat && iat.secs_since(now) > self.leeway {
                 return Err(ValidationError::IssuedInFuture { iat, now });
             }
             if let Some(max_age) = self.max_age {
@@ -532,6 +532,33 @@ mod tests {
             young.validate(&header(), &c),
             Err(ValidationError::TooOld { .. })
         ));
+    }
+
+    #[test]
+    fn boundaries_of_nbf_iat_and_required_claims() {
+        // iat exactly leeway seconds ahead is accepted, one more is not.
+        let c = claims();
+        assert!(policy_at(T0 - 60).validate(&header(), &c).is_ok());
+        assert!(matches!(
+            policy_at(T0 - 61).validate(&header(), &c),
+            Err(ValidationError::IssuedInFuture { .. })
+        ));
+        // nbf the same way, and with no leeway, nbf == now is valid.
+        let c = claims().with_not_before(at(T0 + 100));
+        let strict = |now| policy_at(now).with_leeway(0).unwrap();
+        assert!(strict(T0 + 100).validate(&header(), &c).is_ok());
+        assert!(strict(T0 + 99).validate(&header(), &c).is_err());
+        // Every registered claim can be required, each on its own.
+        for claim in RegisteredClaim::ALL {
+            let policy = policy_at(T0).allow_missing_exp().require(claim);
+            assert_eq!(
+                policy.validate(&header(), &Claims::new(())),
+                Err(ValidationError::MissingClaim(claim)),
+                "{claim}"
+            );
+        }
+        assert_eq!(policy_at(T0).leeway(), 60);
+        assert_eq!(policy_at(T0).with_leeway(7).unwrap().leeway(), 7);
     }
 
     #[test]
