@@ -178,3 +178,60 @@ impl Serialize for JwkSet {
         map.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED: &str = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"}"#;
+    const HS: &str = r#"{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2U","kid":"b"}"#;
+
+    fn doc(keys: &[&str]) -> String {
+        format!(r#"{{"keys":[{}]}}"#, keys.join(","))
+    }
+
+    #[test]
+    fn limits_are_inclusive() {
+        let two = doc(&[ED, HS]);
+        assert_eq!(
+            JwkSet::from_json_with_limits(two.as_bytes(), two.len(), 2)
+                .unwrap()
+                .keys()
+                .len(),
+            2
+        );
+        assert!(matches!(
+            JwkSet::from_json_with_limits(two.as_bytes(), two.len() - 1, 2),
+            Err(JwkError::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            JwkSet::from_json_with_limits(two.as_bytes(), two.len(), 1),
+            Err(JwkError::TooManyKeys { limit: 1 })
+        ));
+    }
+
+    #[test]
+    fn push_find_and_private_json() {
+        let mut set = JwkSet::from_json(doc(&[ED]).as_bytes()).unwrap();
+        set.push(Jwk::from_json(HS.as_bytes()).unwrap());
+        assert_eq!(set.keys().len(), 2);
+        assert_eq!(set.find("b").count(), 1);
+        assert_eq!(
+            set.find("a").next().and_then(|k| k.kid.as_deref()),
+            Some("a")
+        );
+        assert_eq!(set.find("zz").count(), 0);
+        assert_eq!(set.get("b").map(Jwk::kty), Some("oct"));
+        // The private form holds both keys whole, and parses back to the same set.
+        let private = set.to_private_json().unwrap();
+        assert!(private.starts_with(r#"{"keys":[{"#) && private.contains("},{"));
+        let back = JwkSet::from_json(private.as_bytes()).unwrap();
+        assert_eq!(back, set);
+        assert_eq!(
+            JwkSet::new().to_private_json().unwrap().as_str(),
+            r#"{"keys":[]}"#
+        );
+        // The public form leaves the secret key out.
+        assert_eq!(set.to_public().keys().len(), 1);
+    }
+}

@@ -18,14 +18,14 @@ const PRIMES: [u32; 38] = [
 
 /// Whether `residue` (modulo `p`) is a power of 65537 modulo `p`.
 fn in_subgroup_of_65537(residue: u32, p: u32) -> bool {
-    let g = 65_537 % p;
-    let mut power = 1 % p;
-    // The powers of g cycle within p - 1 steps.
+    // The powers of 65537 modulo p cycle back to 1 within p - 1 steps (p is at most 167,
+    // so the products fit a u32).
+    let mut power = 1;
     for _ in 0..p {
         if power == residue {
             return true;
         }
-        power = power * g % p;
+        power = power * 65_537 % p;
         if power == 1 {
             break;
         }
@@ -35,7 +35,7 @@ fn in_subgroup_of_65537(residue: u32, p: u32) -> bool {
 
 /// `n` (big-endian) modulo `m`, for `m` below 2^56 (so that a shifted residue fits).
 fn residue(n: &[u8], m: u64) -> u64 {
-    n.iter().fold(0u64, |r, &b| ((r << 8) | u64::from(b)) % m)
+    n.iter().fold(0u64, |r, &b| (r * 256 + u64::from(b)) % m)
 }
 
 /// Whether the modulus `n` (big-endian) carries the ROCA fingerprint.
