@@ -269,6 +269,22 @@ mod tests {
     }
 
     #[test]
+    fn errors_say_what_is_wrong() {
+        for (e, text) in [
+            (CookieError::Missing, "no refresh cookie"),
+            (CookieError::Duplicate, "present more than once"),
+            (CookieError::Malformed, "not a refresh token"),
+            (
+                CookieError::NameWithoutHostPrefix,
+                "must start with __Host-",
+            ),
+            (CookieError::InvalidName, "not a valid cookie name"),
+        ] {
+            assert!(e.to_string().contains(text), "{e}");
+        }
+    }
+
+    #[test]
     fn set_and_clear() {
         let options = CookieOptions::new().with_same_site(SameSite::Lax);
         let t = token();
