@@ -563,11 +563,8 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     pub async fn purge_expired(&self) -> Result<u64, AuthError> {
         let now = self.now();
         let purged = self.store.purge(now).await?;
-        if self
-            .ring()
-            .clone()
-            .prune(now, self.config.revoked_retention)
-        {
+        let prunable = self.ring().has_prunable(now, self.config.revoked_retention);
+        if prunable {
             self.change_ring(|_| Ok(())).await?;
         }
         Ok(purged)
@@ -595,8 +592,8 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     }
 
     /// Reloads the key ring from the store (another instance may have rotated or revoked
-    /// keys). A stored ring older than the one held is refused; the same version changes
-    /// nothing.
+    /// keys). A stored ring older than the one held is refused; one of the same or a
+    /// newer version (its integrity checked) replaces the one held.
     ///
     /// # Errors
     /// [`AuthError::KeyRing`]: [`KeyRingError::Rollback`], [`KeyRingError::Integrity`],
@@ -619,11 +616,15 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             .await?
             .ok_or(KeyRingError::Missing)?;
         let held = self.ring().version();
-        let stored = KeyRing::stored_version(&document)?;
-        if stored < held {
-            return Err(KeyRingError::Rollback { stored, held }.into());
+        let outer = KeyRing::document(&document)?;
+        if outer.version < held {
+            return Err(KeyRingError::Rollback {
+                stored: outer.version,
+                held,
+            }
+            .into());
         }
-        KeyRing::open(&document, &self.config.kek)
+        KeyRing::open_document(outer, &self.config.kek)
     }
 
     async fn change_ring(

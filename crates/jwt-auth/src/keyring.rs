@@ -180,11 +180,20 @@ struct SealedRing {
 
 /// The stored document: the format, the version (repeated inside, where it is protected)
 /// and the JWE.
-#[derive(Serialize, Deserialize)]
-struct Document {
+#[derive(Serialize)]
+pub(crate) struct Document {
     format: u64,
-    version: u64,
+    pub(crate) version: u64,
     ring: String,
+}
+
+/// A stored document as read: every member optional, so that one parse tells a format-1
+/// ring (a version, no format) from a damaged one.
+#[derive(Deserialize)]
+struct StoredDocument {
+    format: Option<u64>,
+    version: Option<u64>,
+    ring: Option<String>,
 }
 
 const FORMAT: u64 = 2;
@@ -367,12 +376,24 @@ impl KeyRing {
     /// `revoked_retention` seconds ago or earlier. Returns whether any key went.
     pub fn prune(&mut self, now: NumericDate, revoked_retention: u64) -> bool {
         let before = self.entries.len();
-        self.entries.retain(|e| match e.state {
-            KeyState::Retiring { until } => until > now,
-            KeyState::Revoked { at } => now.secs_since(at) < revoked_retention,
-            KeyState::Next | KeyState::Active => true,
-        });
+        self.entries
+            .retain(|e| !Self::prunable(e.state, now, revoked_retention));
         self.entries.len() != before
+    }
+
+    /// Whether [`KeyRing::prune`] would drop a key, without changing (or copying) the ring.
+    pub(crate) fn has_prunable(&self, now: NumericDate, revoked_retention: u64) -> bool {
+        self.entries
+            .iter()
+            .any(|e| Self::prunable(e.state, now, revoked_retention))
+    }
+
+    const fn prunable(state: KeyState, now: NumericDate, revoked_retention: u64) -> bool {
+        match state {
+            KeyState::Retiring { until } => until.as_secs() <= now.as_secs(),
+            KeyState::Revoked { at } => now.secs_since(at) >= revoked_retention,
+            KeyState::Next | KeyState::Active => false,
+        }
     }
 
     /// The keys that verify tokens: `active` and the `retiring` ones still in time.
@@ -458,21 +479,32 @@ impl KeyRing {
         Ok(Self::document(document)?.version)
     }
 
-    fn document(document: &str) -> Result<Document, AuthError> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: Option<u64>,
-            version: Option<u64>,
-        }
-        let format: Format = serde_json::from_str(document).map_err(|_| KeyRingError::Integrity)?;
-        match (format.format, format.version) {
-            (Some(FORMAT), _) => {}
-            (Some(other), _) => return Err(KeyRingError::UnsupportedFormat(other).into()),
+    /// Parses a stored document (once) and checks its format.
+    pub(crate) fn document(document: &str) -> Result<Document, AuthError> {
+        let stored: StoredDocument =
+            serde_json::from_str(document).map_err(|_| KeyRingError::Integrity)?;
+        match stored {
+            StoredDocument {
+                format: Some(FORMAT),
+                version: Some(version),
+                ring: Some(ring),
+            } => Ok(Document {
+                format: FORMAT,
+                version,
+                ring,
+            }),
+            StoredDocument {
+                format: Some(other),
+                ..
+            } if other != FORMAT => Err(KeyRingError::UnsupportedFormat(other).into()),
             // Format 1 had a version but no format member.
-            (None, Some(_)) => return Err(KeyRingError::UnsupportedFormat(1).into()),
-            (None, None) => return Err(KeyRingError::Integrity.into()),
+            StoredDocument {
+                format: None,
+                version: Some(_),
+                ..
+            } => Err(KeyRingError::UnsupportedFormat(1).into()),
+            _ => Err(KeyRingError::Integrity.into()),
         }
-        serde_json::from_str(document).map_err(|_| KeyRingError::Integrity.into())
     }
 
     /// Opens a sealed ring with `kek`, checking its integrity.
@@ -482,7 +514,14 @@ impl KeyRing {
     /// tampered document; [`KeyRingError::UnsupportedFormat`];
     /// [`KeyRingError::NoActiveKey`].
     pub fn open(document: &str, kek: &KeyEncryptionKey) -> Result<Self, AuthError> {
-        let outer = Self::document(document)?;
+        Self::open_document(Self::document(document)?, kek)
+    }
+
+    /// Opens a document already parsed by [`KeyRing::document`].
+    pub(crate) fn open_document(
+        outer: Document,
+        kek: &KeyEncryptionKey,
+    ) -> Result<Self, AuthError> {
         let plaintext = kek.open(&outer.ring)?;
         let ring: SealedRing =
             serde_json::from_slice(&plaintext).map_err(|_| KeyRingError::Integrity)?;

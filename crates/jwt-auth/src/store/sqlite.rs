@@ -438,7 +438,8 @@ mod tests {
             !finished.load(Ordering::SeqCst),
             "drop returned while the worker was still busy"
         );
-        release.send(()).unwrap();
+        // The worker may have given up waiting already; then nobody needs the message.
+        let _ = release.send(());
     }
 
     /// `close` waits for the work handed over before it, then for the database to close.
