@@ -95,9 +95,12 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<()> {
     private_json(&jwk)
 }
 
-fn public_of(file: &KeyFile, jwk: &Jwk) -> Result<Jwk> {
+/// The public part of a key; a secret key is refused, with `hint` added to the message.
+fn public_of(file: &KeyFile, jwk: &Jwk, hint: &str) -> Result<Jwk> {
     jwk.to_public().ok_or_else(|| {
-        file.refuse("a secret (oct) key has no public part; it must never be published")
+        file.refuse(format!(
+            "a secret (oct) key has no public part; it must never be published{hint}"
+        ))
     })
 }
 
@@ -107,7 +110,7 @@ pub(crate) fn public(path: Option<&Path>) -> Result<()> {
     let keys = file
         .keys
         .iter()
-        .map(|k| public_of(&file, k))
+        .map(|k| public_of(&file, k, ""))
         .collect::<Result<Vec<_>>>()?;
     if file.is_set {
         write_set(&JwkSet::from_keys(keys))
@@ -181,7 +184,7 @@ pub(crate) fn export(public_only: bool, path: Option<&Path>) -> Result<()> {
     let file = KeyFile::load(path)?;
     let jwk = file.single("export one key at a time")?;
     let jwk = if public_only {
-        public_of(&file, jwk)?
+        public_of(&file, jwk, "")?
     } else {
         jwk.clone()
     };
@@ -198,12 +201,11 @@ pub(crate) fn jwks(paths: &[PathBuf], private: bool) -> Result<()> {
             keys.push(if private {
                 jwk.clone()
             } else {
-                jwk.to_public().ok_or_else(|| {
-                    file.refuse(
-                        "a secret (oct) key has no public part; it must never be published \
-                         (jose jwks --private writes a private set, for your own verifiers)",
-                    )
-                })?
+                public_of(
+                    &file,
+                    jwk,
+                    " (jose jwks --private writes a private set, for your own verifiers)",
+                )?
             });
         }
     }
