@@ -324,7 +324,9 @@ pub mod dir_floor {
     pub fn floor_encrypt(cipher: &Aes256Gcm, claims: &AccessClaims) -> String {
         let mut buf = serde_json::to_vec(claims).unwrap();
         let mut iv = [0u8; 12];
-        getrandom::fill(&mut iv).unwrap();
+        // A userspace CSPRNG, as `jwe` draws its IVs (a system call per IV would be most
+        // of the floor).
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut iv);
         let nonce = aes_gcm::Nonce::try_from(&iv[..]).unwrap();
         let tag = cipher
             .encrypt_inout_detached(&nonce, DIR_HEADER.as_bytes(), buf.as_mut_slice().into())

@@ -30,13 +30,38 @@ pub(crate) fn cek_len(enc: &EncryptionAlgorithm) -> Option<usize> {
 }
 
 /// Encrypts `plaintext`; returns ciphertext and tag.
+/// An authentication tag (16 bytes for AES-GCM, 16 to 32 for AES-CBC-HMAC), kept inline.
+#[derive(Clone, Copy)]
+pub(crate) struct Tag {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Tag {
+    fn new(tag: &[u8]) -> Self {
+        let mut bytes = [0u8; 32];
+        let len = tag.len().min(bytes.len());
+        for (to, from) in bytes.iter_mut().zip(tag) {
+            *to = *from;
+        }
+        Self { bytes, len }
+    }
+}
+
+impl std::ops::Deref for Tag {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
 pub(crate) fn encrypt(
     enc: &EncryptionAlgorithm,
     cek: &[u8],
     iv: &[u8],
     aad: &[u8],
     plaintext: &[u8],
-) -> Result<(Vec<u8>, Vec<u8>), Failure> {
+) -> Result<(Vec<u8>, Tag), Failure> {
     let (key_len, iv_len, _) = sizes(enc).ok_or(Failure::UnsupportedEncryption)?;
     if cek.len() != key_len || iv.len() != iv_len {
         return Err(Failure::KeyLength);
@@ -112,7 +137,7 @@ fn gcm_encrypt<C>(
     iv: &[u8],
     aad: &[u8],
     plaintext: &[u8],
-) -> Result<(Vec<u8>, Vec<u8>), Failure>
+) -> Result<(Vec<u8>, Tag), Failure>
 where
     Gcm<C>: KeyInit + AeadInOut<NonceSize = aes_gcm::aead::consts::U12>,
 {
@@ -123,7 +148,7 @@ where
     let tag = cipher
         .encrypt_inout_detached(&nonce, aad, buf.as_mut_slice().into())
         .map_err(|_| Failure::Encrypt)?;
-    Ok((buf, tag.to_vec()))
+    Ok((buf, Tag::new(&tag)))
 }
 
 fn gcm_decrypt<C>(
@@ -177,7 +202,7 @@ fn cbc_hmac_encrypt<C, M>(
     aad: &[u8],
     plaintext: &[u8],
     tag_len: usize,
-) -> Result<(Vec<u8>, Vec<u8>), Failure>
+) -> Result<(Vec<u8>, Tag), Failure>
 where
     C: aes::cipher::BlockCipherEncrypt + KeyInit,
     cbc::Encryptor<C>: KeyIvInit,
@@ -187,9 +212,8 @@ where
     let ciphertext = cbc::Encryptor::<C>::new_from_slices(enc_key, iv)
         .map_err(|_| Failure::KeyLength)?
         .encrypt_padded_vec::<Pkcs7>(plaintext);
-    let mut tag = cbc_tag::<M>(mac_key, aad, iv, &ciphertext)?;
-    tag.truncate(tag_len);
-    Ok((ciphertext, tag))
+    let tag = cbc_tag::<M>(mac_key, aad, iv, &ciphertext)?;
+    Ok((ciphertext, Tag::new(tag.get(..tag_len).unwrap_or(&tag))))
 }
 
 fn cbc_hmac_decrypt<C, M>(
@@ -264,7 +288,7 @@ mod tests {
             let key: Vec<u8> = (0..key_len).map(|i| u8::try_from(i).unwrap()).collect();
             let (ct, tag) = encrypt(&enc, &key, &iv, &a, &p).unwrap();
             assert_eq!(ct, hex(expected_ct), "{enc}");
-            assert_eq!(tag, hex(expected_tag), "{enc}");
+            assert_eq!(tag.to_vec(), hex(expected_tag), "{enc}");
             assert_eq!(decrypt(&enc, &key, &iv, &a, &ct, &tag).unwrap(), p);
             // Truncated tag, flipped bits, wrong AAD: one failure, whatever the cause.
             assert_eq!(

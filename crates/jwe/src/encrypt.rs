@@ -3,9 +3,62 @@
 use jws::base64url;
 use jws::jwt_claims::{CompressionAlgorithm, EncryptionAlgorithm, Header};
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use crate::content::{self, sizes};
-use crate::mgmt::{self, random};
+use crate::key::Mgmt;
+use crate::mgmt;
 use crate::{EncryptionKey, Error};
+
+/// The protected header segments (`{"alg":...,"enc":...,"kid":...}`) of an
+/// [`EncryptionKey`], built at the first message for each content encryption: plain
+/// messages (no header options, no compression) under `dir`, `A*KW` or `RSA-OAEP*`, whose
+/// key management adds nothing to the header, reuse them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeaderSegments([OnceLock<Box<str>>; 6]);
+
+impl HeaderSegments {
+    fn slot(enc: &EncryptionAlgorithm) -> Option<usize> {
+        Some(match enc {
+            EncryptionAlgorithm::A128GCM => 0,
+            EncryptionAlgorithm::A192GCM => 1,
+            EncryptionAlgorithm::A256GCM => 2,
+            EncryptionAlgorithm::A128CBC_HS256 => 3,
+            EncryptionAlgorithm::A192CBC_HS384 => 4,
+            EncryptionAlgorithm::A256CBC_HS512 => 5,
+            _ => return None,
+        })
+    }
+}
+
+/// The protected header segment of a plain message (no header options, no compression,
+/// a key management that adds nothing to the header), from the key's cache; `None` for
+/// any other message.
+fn cached_segment<'k>(
+    key: &'k EncryptionKey,
+    enc: &EncryptionAlgorithm,
+    options: &EncryptOptions,
+) -> Result<Option<&'k str>, Error> {
+    let fixed = matches!(
+        Mgmt::of(key.alg())?,
+        Mgmt::Dir | Mgmt::AesKw(_) | Mgmt::RsaOaep { .. }
+    );
+    let plain = fixed && !options.zip && options.header == Header::default();
+    let Some(cell) = HeaderSegments::slot(enc).and_then(|i| key.headers.0.get(i)) else {
+        return Ok(None);
+    };
+    if !plain {
+        return Ok(None);
+    }
+    if let Some(done) = cell.get() {
+        return Ok(Some(done));
+    }
+    let segment = prepare_header(key, enc, options)?
+        .to_segment()?
+        .into_boxed_str();
+    Ok(Some(cell.get_or_init(|| segment)))
+}
 
 /// The PBES2 iteration count used when encrypting with a password, unless set otherwise.
 pub const DEFAULT_P2C: u64 = 310_000;
@@ -126,9 +179,18 @@ pub fn encrypt(
     options: &EncryptOptions,
 ) -> Result<String, Error> {
     let (_, iv_len, _) = sizes(&enc).ok_or_else(|| Error::EncryptionNotAllowed(enc.clone()))?;
-    let mut header = prepare_header(key, &enc, options)?;
-    let prepared = mgmt::wrap(key, &enc, &mut header, options.p2c)?;
-    let protected = header.to_segment()?;
+    let (prepared, protected) = match cached_segment(key, &enc, options)? {
+        // The key management of a plain message writes nothing to the header.
+        Some(cached) => (
+            mgmt::wrap(key, &enc, &mut Header::default(), options.p2c)?,
+            Cow::Borrowed(cached),
+        ),
+        None => {
+            let mut header = prepare_header(key, &enc, options)?;
+            let prepared = mgmt::wrap(key, &enc, &mut header, options.p2c)?;
+            (prepared, Cow::Owned(header.to_segment()?))
+        }
+    };
     let compressed;
     let plaintext = if options.zip {
         compressed = crate::zip::deflate(plaintext)?;
@@ -136,20 +198,67 @@ pub fn encrypt(
     } else {
         plaintext
     };
-    let iv = random(iv_len)?;
+    let mut iv_buf = [0u8; 16];
+    let iv = iv_buf.get_mut(..iv_len).ok_or(Error::Random)?;
+    crate::rng::fill(iv)?;
     let (ciphertext, tag) =
-        content::encrypt(&enc, &prepared.cek, &iv, protected.as_bytes(), plaintext)?;
-    let mut token = protected;
-    let parts = [prepared.encrypted_key.as_slice(), &iv, &ciphertext, &tag];
-    token.reserve(
-        parts
-            .iter()
-            .map(|p| 1 + base64url::encoded_len(p.len()))
-            .sum(),
+        content::encrypt(&enc, &prepared.cek, iv, protected.as_bytes(), plaintext)?;
+    let parts = [prepared.encrypted_key.as_slice(), iv, &ciphertext, &tag];
+    let mut token = String::with_capacity(
+        protected.len()
+            + parts
+                .iter()
+                .map(|p| 1 + base64url::encoded_len(p.len()))
+                .sum::<usize>(),
     );
+    token.push_str(&protected);
     for part in parts {
         token.push('.');
         base64url::encode_to(part, &mut token);
     }
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Algorithm, Decrypter, DecryptionKey};
+
+    fn header_of(token: &str) -> Header {
+        let segment = token.split('.').next().unwrap();
+        serde_json::from_slice(&base64url::decode(segment).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn plain_messages_reuse_the_header_and_a_new_kid_rebuilds_it() {
+        let key = DecryptionKey::symmetric(Algorithm::Dir, &[7; 32]).unwrap();
+        let enc_key = key.encryption_key().with_kid("one");
+        let plain = EncryptOptions::new();
+        let a = encrypt(&enc_key, EncryptionAlgorithm::A256GCM, b"x", &plain).unwrap();
+        let b = encrypt(&enc_key, EncryptionAlgorithm::A256GCM, b"x", &plain).unwrap();
+        assert_eq!(a.split('.').next(), b.split('.').next());
+        assert_eq!(header_of(&a).kid.as_deref(), Some("one"));
+        // Another content encryption has its own header.
+        let key16 = DecryptionKey::symmetric(Algorithm::A128KW, &[7; 16]).unwrap();
+        let kw = key16.encryption_key();
+        let gcm = encrypt(&kw, EncryptionAlgorithm::A128GCM, b"x", &plain).unwrap();
+        let cbc = encrypt(&kw, EncryptionAlgorithm::A128CBC_HS256, b"x", &plain).unwrap();
+        assert_eq!(header_of(&gcm).enc, Some(EncryptionAlgorithm::A128GCM));
+        assert_eq!(header_of(&cbc).enc, Some(EncryptionAlgorithm::A128CBC_HS256));
+        // A renamed key writes its new kid, not the cached one.
+        let renamed = enc_key.with_kid("two");
+        let c = encrypt(&renamed, EncryptionAlgorithm::A256GCM, b"x", &plain).unwrap();
+        assert_eq!(header_of(&c).kid.as_deref(), Some("two"));
+        // Header options bypass the cache.
+        let typed = EncryptOptions::new().with_cty("JWT");
+        let d = encrypt(&renamed, EncryptionAlgorithm::A256GCM, b"x", &typed).unwrap();
+        assert_eq!(header_of(&d).cty.as_deref(), Some("JWT"));
+        let e = encrypt(&renamed, EncryptionAlgorithm::A256GCM, b"x", &plain).unwrap();
+        assert_eq!(header_of(&e).cty, None);
+        for t in [&a, &b, &c, &d, &e] {
+            assert_eq!(Decrypter::new(key.clone()).decrypt(t).unwrap().plaintext(), b"x");
+        }
+        // Fresh IVs every time.
+        assert_ne!(a.split('.').nth(2), b.split('.').nth(2));
+    }
 }

@@ -168,7 +168,7 @@ impl<'p> JsonEncrypter<'p> {
             }
             recipient_header.extend(extra);
         }
-        self.cek = Some(prepared.cek);
+        self.cek = Some(prepared.cek.into_owned());
         self.direct = direct;
         self.recipients.push(Recipient {
             header: recipient_header,
@@ -228,7 +228,7 @@ impl<'p> JsonEncrypter<'p> {
             protected: protected_segment,
             iv: iv.to_vec(),
             ciphertext,
-            tag,
+            tag: tag.to_vec(),
         })
     }
 

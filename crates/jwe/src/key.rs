@@ -100,6 +100,8 @@ pub struct EncryptionKey {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) key: Public,
+    /// The protected header segments of plain messages, built once per `enc`.
+    pub(crate) headers: crate::encrypt::HeaderSegments,
 }
 
 /// A key that recovers content keys with exactly one algorithm: a private key for ECDH-ES
@@ -250,6 +252,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key: Public::Secret(Zeroizing::new(secret.to_vec())),
+            headers: crate::encrypt::HeaderSegments::default(),
         })
     }
 
@@ -266,6 +269,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key: Public::X25519(x25519_dalek::PublicKey::from(bytes)),
+            headers: crate::encrypt::HeaderSegments::default(),
         })
     }
 
@@ -311,6 +315,7 @@ impl EncryptionKey {
             alg,
             kid: jwk.kid.clone(),
             key,
+            headers: crate::encrypt::HeaderSegments::default(),
         })
     }
 
@@ -341,6 +346,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key,
+            headers: crate::encrypt::HeaderSegments::default(),
         })
     }
 
@@ -357,6 +363,7 @@ impl EncryptionKey {
                 alg,
                 kid: None,
                 key: Public::Rsa(Box::new(key)),
+                headers: crate::encrypt::HeaderSegments::default(),
             });
         }
         let (label, doc) = pkcs8::Document::from_pem(pem).map_err(key_err)?;
@@ -370,11 +377,13 @@ impl EncryptionKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
+        self.headers = crate::encrypt::HeaderSegments::default();
         self
     }
 
     fn with_kid_opt(mut self, kid: Option<String>) -> Self {
         self.kid = kid;
+        self.headers = crate::encrypt::HeaderSegments::default();
         self
     }
 
@@ -573,6 +582,7 @@ impl DecryptionKey {
             alg: self.alg.clone(),
             kid: self.kid.clone(),
             key,
+            headers: crate::encrypt::HeaderSegments::default(),
         }
     }
 }
@@ -667,16 +677,16 @@ impl DecryptionKey {
                         jws::jwt_claims::json::truncate(enc.as_str())
                     ))
                 })?;
-                Private::Secret(crate::mgmt::random(len)?)
+                Private::Secret(crate::rng::os_random(len)?)
             }
-            Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) => Private::Secret(crate::mgmt::random(n)?),
-            Mgmt::Pbes2 { .. } => Private::Secret(crate::mgmt::random(32)?),
+            Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) => Private::Secret(crate::rng::os_random(n)?),
+            Mgmt::Pbes2 { .. } => Private::Secret(crate::rng::os_random(32)?),
             Mgmt::EcdhEs(_) => match spec.curve.as_deref().unwrap_or("P-256") {
                 "P-256" => ec_generate!(p256, P256),
                 "P-384" => ec_generate!(p384, P384),
                 "P-521" => ec_generate!(p521, P521),
                 "X25519" => {
-                    let bytes = crate::mgmt::random(32)?;
+                    let bytes = crate::rng::os_random(32)?;
                     let mut seed = Zeroizing::new([0u8; 32]);
                     seed.copy_from_slice(&bytes);
                     Private::X25519(x25519_dalek::StaticSecret::from(*seed))

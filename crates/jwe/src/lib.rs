@@ -39,6 +39,7 @@ mod error;
 mod kdf;
 mod key;
 mod mgmt;
+mod rng;
 mod zip;
 
 #[cfg(test)]

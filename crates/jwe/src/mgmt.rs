@@ -16,8 +16,9 @@ use crate::key::{Mgmt, Private, Public};
 use crate::{DecryptionKey, EncryptionKey, Error, Failure};
 
 /// The content key and its encrypted form.
-pub(crate) struct Prepared {
-    pub(crate) cek: Zeroizing<Vec<u8>>,
+pub(crate) struct Prepared<'k> {
+    /// The content key: borrowed from the key for `dir`, fresh otherwise.
+    pub(crate) cek: Cow<'k, Zeroizing<Vec<u8>>>,
     pub(crate) encrypted_key: Vec<u8>,
 }
 
@@ -32,12 +33,10 @@ pub(crate) const MIN_P2C: u64 = 1000;
 /// The shortest PBES2 salt input accepted, in bytes (RFC 7518 4.8.1.1).
 pub(crate) const MIN_P2S: usize = 8;
 
+/// `len` fresh random bytes for a content key, an IV or a salt (see [`crate::rng`]).
 pub(crate) fn random(len: usize) -> Result<Zeroizing<Vec<u8>>, Error> {
-    use rand_core::TryRng as _;
     let mut buf = Zeroizing::new(vec![0u8; len]);
-    getrandom::SysRng
-        .try_fill_bytes(&mut buf)
-        .map_err(|_| Error::Random)?;
+    crate::rng::fill(&mut buf)?;
     Ok(buf)
 }
 
@@ -107,7 +106,7 @@ fn gcm_wrap(kek: &[u8], cek: &[u8], header: &mut Header) -> Result<Vec<u8>, Erro
     let iv = random(12)?;
     let (wrapped, tag) = crate::content::encrypt(&gcm_for(kek)?, kek, &iv, b"", cek)?;
     header.iv = Some(iv.to_vec());
-    header.tag = Some(tag);
+    header.tag = Some(tag.to_vec());
     Ok(wrapped)
 }
 
@@ -284,33 +283,33 @@ pub(crate) fn rsa_oaep_decrypt(
 
 /// Makes the content key for `enc` and encrypts it to `key`, writing the parameters the
 /// algorithm needs (`epk`, `iv`, `tag`, `p2s`, `p2c`) into `header`.
-pub(crate) fn wrap(
-    key: &EncryptionKey,
+pub(crate) fn wrap<'k>(
+    key: &'k EncryptionKey,
     enc: &EncryptionAlgorithm,
     header: &mut Header,
     p2c: u64,
-) -> Result<Prepared, Error> {
+) -> Result<Prepared<'k>, Error> {
     wrap_with(key, enc, header, p2c, None)
 }
 
 /// As [`wrap`], encrypting a content key already chosen (for a further recipient).
-pub(crate) fn wrap_existing(
-    key: &EncryptionKey,
+pub(crate) fn wrap_existing<'k>(
+    key: &'k EncryptionKey,
     enc: &EncryptionAlgorithm,
     header: &mut Header,
     p2c: u64,
     cek: &Zeroizing<Vec<u8>>,
-) -> Result<Prepared, Error> {
+) -> Result<Prepared<'k>, Error> {
     wrap_with(key, enc, header, p2c, Some(cek))
 }
 
-fn wrap_with(
-    key: &EncryptionKey,
+fn wrap_with<'k>(
+    key: &'k EncryptionKey,
     enc: &EncryptionAlgorithm,
     header: &mut Header,
     p2c: u64,
     given: Option<&Zeroizing<Vec<u8>>>,
-) -> Result<Prepared, Error> {
+) -> Result<Prepared<'k>, Error> {
     let len = enc_len(enc)?;
     let new_cek = || match given {
         Some(c) if c.len() == len => Ok(c.clone()),
@@ -337,19 +336,25 @@ fn wrap_with(
                 )));
             }
             Prepared {
-                cek: s.clone(),
+                cek: Cow::Borrowed(s),
                 encrypted_key: Vec::new(),
             }
         }
         Mgmt::AesKw(_) => {
             let cek = new_cek()?;
             let encrypted_key = aes_kw_wrap(secret()?, &cek)?;
-            Prepared { cek, encrypted_key }
+            Prepared {
+                cek: Cow::Owned(cek),
+                encrypted_key,
+            }
         }
         Mgmt::AesGcmKw(_) => {
             let cek = new_cek()?;
             let encrypted_key = gcm_wrap(secret()?, &cek, header)?;
-            Prepared { cek, encrypted_key }
+            Prepared {
+                cek: Cow::Owned(cek),
+                encrypted_key,
+            }
         }
         Mgmt::Pbes2 { hash_len, kw } => {
             if !(MIN_P2C..=u64::from(u32::MAX)).contains(&p2c) {
@@ -361,7 +366,10 @@ fn wrap_with(
             let encrypted_key = aes_kw_wrap(&kek, &cek)?;
             header.p2s = Some(p2s.to_vec());
             header.p2c = Some(p2c);
-            Prepared { cek, encrypted_key }
+            Prepared {
+                cek: Cow::Owned(cek),
+                encrypted_key,
+            }
         }
         Mgmt::EcdhEs(kw) => {
             let (z, epk) = ecdh_sender(&key.key)?;
@@ -370,14 +378,17 @@ fn wrap_with(
             let apv = header.apv.clone().unwrap_or_default();
             match kw {
                 None => Prepared {
-                    cek: concat_kdf(&z, enc.as_str(), &apu, &apv, len),
+                    cek: Cow::Owned(concat_kdf(&z, enc.as_str(), &apu, &apv, len)),
                     encrypted_key: Vec::new(),
                 },
                 Some(n) => {
                     let kek = concat_kdf(&z, key.alg.as_str(), &apu, &apv, n);
                     let cek = new_cek()?;
                     let encrypted_key = aes_kw_wrap(&kek, &cek)?;
-                    Prepared { cek, encrypted_key }
+                    Prepared {
+                cek: Cow::Owned(cek),
+                encrypted_key,
+            }
                 }
             }
         }
@@ -393,7 +404,10 @@ fn wrap_with(
                 pk.encrypt(&mut rng, rsa::Oaep::<sha1::Sha1>::new(), &cek)
             }
             .map_err(|e| Error::Encode(format!("RSA-OAEP: {e}")))?;
-            Prepared { cek, encrypted_key }
+            Prepared {
+                cek: Cow::Owned(cek),
+                encrypted_key,
+            }
         }
     })
 }

@@ -302,7 +302,7 @@ fn rfc7520_section_5_reproduced_exactly() {
         let (ct, tag) =
             content::encrypt(&enc, &content_key, &iv, aad.as_bytes(), &plaintext).unwrap();
         assert_eq!(base64url::encode(&ct), c["ciphertext"].as_str().unwrap());
-        assert_eq!(base64url::encode(&tag), c["tag"].as_str().unwrap());
+        assert_eq!(base64url::encode(&*tag), c["tag"].as_str().unwrap());
         // AES key wrap is deterministic too.
         if v["input"]["alg"] == "A128KW" {
             let kek = b64(&v["input"]["key"]["k"]);
