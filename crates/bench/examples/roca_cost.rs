@@ -21,7 +21,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let signing = SigningKey::generate(Algorithm::RS256, 2048).unwrap();
+    let signing = SigningKey::generate(Algorithm::RS256).unwrap();
     let verifying = signing.verifying_key();
     let jwk = verifying.to_jwk();
     let public = jwk.rsa_public_key().unwrap();

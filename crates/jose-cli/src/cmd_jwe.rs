@@ -69,7 +69,9 @@ fn in_file(file: &KeyFile, e: CliError) -> CliError {
 fn encrypt_error(e: jwe::Error) -> CliError {
     match e {
         jwe::Error::Key(_) | jwe::Error::Rsa1_5Refused => CliError::key(e),
-        jwe::Error::Encode(_)
+        jwe::Error::Header(_)
+        | jwe::Error::RecipientCount { .. }
+        | jwe::Error::ContentKeyNotAccepted(_)
         | jwe::Error::EncryptionNotAllowed(_)
         | jwe::Error::AlgorithmNotAllowed(_) => CliError::usage(e),
         other => CliError::rejected(other),

@@ -135,18 +135,19 @@ pub(crate) fn verify(args: &JwtVerifyArgs) -> Result<()> {
         }
     };
     let token = read_token(args.token.as_ref())?;
-    let verified =
-        match &decrypter {
-            None => verifier.verify::<JsonObject>(&token, &policy)?,
-            Some(decrypter) => jwe::nested::decrypt_then_verify::<JsonObject>(
-                &token, decrypter, &verifier, &policy,
-            )
-            .map_err(|e| match e {
-                jwe::Error::Jws(inner) => CliError::from(inner),
-                jwe::Error::Header(why) if why.contains("nested JWT") => CliError::rejected(why),
-                _ => CliError::rejected(DECRYPTION_FAILED),
-            })?,
-        };
+    let verified = match &decrypter {
+        None => verifier.verify::<JsonObject>(&token, &policy)?,
+        Some(decrypter) => {
+            jwe::nested::decrypt_then_verify::<JsonObject>(&token, decrypter, &verifier, &policy)
+                .map_err(|e| match e {
+                    jwe::Error::Jws(inner) => CliError::from(inner),
+                    jwe::Error::Header(
+                        why @ (jwe::HeaderError::NotNestedJwt | jwe::HeaderError::NestedNotUtf8),
+                    ) => CliError::rejected(why),
+                    _ => CliError::rejected(DECRYPTION_FAILED),
+                })?
+        }
+    };
     let json = serde_json::to_string_pretty(verified.claims())
         .map_err(|e| CliError::rejected(format!("cannot print the claims: {e}")))?;
     write_line(&json)

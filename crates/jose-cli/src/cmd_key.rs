@@ -61,10 +61,11 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<()> {
                 }));
             }
         }
-        let key = SigningKey::generate(alg.clone(), args.bits).map_err(|e| match e {
-            jws::Error::Key(KeyError::UnsupportedAlgorithm(_)) => CliError::usage(e),
-            other => CliError::from(other),
-        })?;
+        let key = SigningKey::generate_with(alg.clone(), &KeySpec::new().with_rsa_bits(args.bits))
+            .map_err(|e| match e {
+                KeyError::UnsupportedAlgorithm(_) => CliError::usage(e),
+                other => CliError::from(other),
+            })?;
         key.to_jwk()
     } else {
         if *alg == Algorithm::Dir && args.enc.is_none() {
@@ -77,9 +78,11 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<()> {
             spec = spec.with_enc(enc.clone());
         }
         if let Some(crv) = &args.curve {
-            spec = spec.with_curve(crv.clone());
+            let curve = jws::Curve::from_name(crv)
+                .ok_or_else(|| CliError::usage(format!("unknown curve {crv}")))?;
+            spec = spec.with_curve(curve);
         }
-        DecryptionKey::generate(alg.clone(), &spec)
+        DecryptionKey::generate_with(alg.clone(), &spec)
             .map_err(|e| match e {
                 jwe::Error::Key(_) if args.curve.is_some() || args.enc.is_some() => {
                     CliError::usage(e)
@@ -188,7 +191,7 @@ pub(crate) fn export(public_only: bool, path: Option<&Path>) -> Result<()> {
     } else {
         jwk.clone()
     };
-    let pem = jwk.to_pem().map_err(|e| file.refuse(e))?;
+    let pem = jwe::jwk_to_pem(&jwk).map_err(|e| file.refuse(e))?;
     crate::io::write_bytes(pem.as_bytes())
 }
 

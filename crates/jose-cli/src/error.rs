@@ -47,8 +47,13 @@ impl From<jws::Error> for CliError {
     fn from(e: jws::Error) -> Self {
         match e {
             jws::Error::Key(_) | jws::Error::Jwk(_) => Self::key(e),
-            jws::Error::Random => Self::rejected(e),
-            other => Self::rejected(hint(&other.to_string())),
+            jws::Error::Validation(jws::ValidationError::InvalidAudience) => {
+                Self::rejected(format!("{e} (name an accepted audience with --aud)"))
+            }
+            jws::Error::UnencodedPayloadNotAllowed => {
+                Self::rejected(format!("{e} (pass --allow-b64-false to accept it)"))
+            }
+            other => Self::rejected(other),
         }
     }
 }
@@ -56,17 +61,6 @@ impl From<jws::Error> for CliError {
 impl From<jws::KeyError> for CliError {
     fn from(e: jws::KeyError) -> Self {
         Self::key(e)
-    }
-}
-
-/// Adds what to do about a refusal a flag can lift.
-fn hint(message: &str) -> String {
-    if message.contains("audience (\"aud\") is not accepted") {
-        format!("{message} (name an accepted audience with --aud)")
-    } else if message.contains("unencoded payload (b64: false) is not allowed") {
-        format!("{message} (pass --allow-b64-false to accept it)")
-    } else {
-        message.to_owned()
     }
 }
 

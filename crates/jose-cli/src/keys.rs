@@ -32,7 +32,7 @@ impl KeyFile {
         let text = std::str::from_utf8(&bytes).map_err(|_| refuse(&"not UTF-8 text"))?;
         let trimmed = text.trim_start();
         if trimmed.starts_with("-----BEGIN") {
-            let jwk = Jwk::from_pem(trimmed).map_err(|e| refuse(&e))?;
+            let jwk = jwe::jwk_from_pem(trimmed).map_err(|e| refuse(&e))?;
             return Ok(Self {
                 name,
                 keys: vec![jwk],

@@ -9,11 +9,11 @@ use jws::jwt_claims::{
 };
 use zeroize::Zeroizing;
 
+use crate::alg::Mgmt;
 use crate::content::{self, cek_len};
-use crate::key::Mgmt;
 use crate::mgmt::{self, Policy, random};
 use crate::zip::DEFAULT_MAX_INFLATED;
-use crate::{DecryptionKey, Error, Failure};
+use crate::{DecryptionKey, Error, Failure, HeaderError};
 
 /// The default cap on the PBES2 iteration count a token may ask for.
 pub const DEFAULT_MAX_P2C: u64 = 310_000;
@@ -244,21 +244,18 @@ impl Decrypter {
         let enc = header
             .enc
             .as_ref()
-            .ok_or_else(|| Error::Header("missing \"enc\"".into()))?;
+            .ok_or(Error::Header(HeaderError::Missing("enc")))?;
         if !self.encs.contains(enc) || cek_len(enc).is_none() {
             return Err(Error::EncryptionNotAllowed(enc.clone()));
         }
         match (&header.zip, self.max_inflated) {
             (None, _) | (Some(CompressionAlgorithm::Deflate), Some(_)) => {}
             (Some(CompressionAlgorithm::Deflate), None) => {
-                return Err(Error::Header(
-                    "compressed content (zip) is not allowed".into(),
-                ));
+                return Err(Error::Header(HeaderError::CompressionNotAllowed));
             }
             (Some(other), _) => {
-                return Err(Error::Header(format!(
-                    "unknown compression \"{}\"",
-                    jws::jwt_claims::json::truncate(other.as_str())
+                return Err(Error::Header(HeaderError::UnknownCompression(
+                    jws::jwt_claims::json::truncate(other.as_str()),
                 )));
             }
         }
@@ -327,7 +324,9 @@ impl Decrypter {
             match content::decrypt_owned(enc, &cek, iv, aad, buf, tag) {
                 Ok(plaintext) if unwrap_failure.is_none() => {
                     let plaintext = match (&header.zip, self.max_inflated) {
-                        (Some(_), Some(max)) => crate::zip::inflate(&plaintext, max)?,
+                        (Some(_), Some(max)) => {
+                            crate::zip::inflate(&plaintext, max).map_err(Error::Decryption)?
+                        }
                         _ => plaintext,
                     };
                     return Ok((plaintext, key.kid().map(str::to_owned)));
@@ -396,7 +395,7 @@ mod tests {
     use jws::{Claims, SigningKey};
 
     use super::*;
-    use crate::{EncryptOptions, KeySpec};
+    use crate::EncryptOptions;
 
     fn keys() -> Vec<DecryptionKey> {
         vec![
@@ -404,7 +403,7 @@ mod tests {
             DecryptionKey::symmetric(Algorithm::A128KW, &[2; 16])
                 .unwrap()
                 .with_kid("a\"b\\c\u{1}"),
-            DecryptionKey::generate(Algorithm::RSA_OAEP_256, &KeySpec::default())
+            DecryptionKey::generate(Algorithm::RSA_OAEP_256)
                 .unwrap()
                 .with_kid("rsa"),
         ]

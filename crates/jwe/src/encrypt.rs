@@ -1,36 +1,15 @@
 //! Encrypting in the compact serialization (RFC 7516 7.1).
 
 use jws::base64url;
-use jws::jwt_claims::{CompressionAlgorithm, EncryptionAlgorithm, Header};
+use jws::jwt_claims::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header};
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
+use crate::alg::Mgmt;
 use crate::content::{self, sizes};
-use crate::key::Mgmt;
+use crate::key::HeaderSegments;
 use crate::mgmt;
-use crate::{EncryptionKey, Error};
-
-/// The protected header segments (`{"alg":...,"enc":...,"kid":...}`) of an
-/// [`EncryptionKey`], built at the first message for each content encryption: plain
-/// messages (no header options, no compression) under `dir`, `A*KW` or `RSA-OAEP*`, whose
-/// key management adds nothing to the header, reuse them.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct HeaderSegments([OnceLock<Box<str>>; 6]);
-
-impl HeaderSegments {
-    fn slot(enc: &EncryptionAlgorithm) -> Option<usize> {
-        Some(match enc {
-            EncryptionAlgorithm::A128GCM => 0,
-            EncryptionAlgorithm::A192GCM => 1,
-            EncryptionAlgorithm::A256GCM => 2,
-            EncryptionAlgorithm::A128CBC_HS256 => 3,
-            EncryptionAlgorithm::A192CBC_HS384 => 4,
-            EncryptionAlgorithm::A256CBC_HS512 => 5,
-            _ => return None,
-        })
-    }
-}
+use crate::{EncryptionKey, Error, HeaderError};
 
 /// The protected header segment of a plain message (no header options, no compression,
 /// a key management that adds nothing to the header), from the key's cache; `None` for
@@ -140,7 +119,10 @@ pub(crate) fn prepare_header(
 ) -> Result<Header, Error> {
     let mut header = options.header.clone();
     if header.alg.as_ref().is_some_and(|a| a != key.alg()) {
-        return Err(Error::Encode("the header's alg is not the key's".into()));
+        return Err(Error::Header(HeaderError::AlgorithmConflict {
+            header: header.alg.unwrap_or(Algorithm::None),
+            key: key.alg().clone(),
+        }));
     }
     header.alg = Some(key.alg().clone());
     header.enc = Some(enc.clone());
@@ -158,9 +140,7 @@ pub(crate) fn prepare_header(
         ("p2c", header.p2c.is_some()),
     ] {
         if present {
-            return Err(Error::Encode(format!(
-                "\"{name}\" is set by the key management"
-            )));
+            return Err(Error::Header(HeaderError::SetByKeyManagement(name)));
         }
     }
     Ok(header)
@@ -171,7 +151,7 @@ pub(crate) fn prepare_header(
 ///
 /// # Errors
 /// [`Error::Key`] when the key cannot serve `enc` (e.g. a `dir` key of the wrong size);
-/// [`Error::Encode`] for contradicting options; [`Error::Random`].
+/// [`Error::Header`] for contradicting options; [`Error::Random`].
 pub fn encrypt(
     key: &EncryptionKey,
     enc: EncryptionAlgorithm,
@@ -202,7 +182,8 @@ pub fn encrypt(
     let iv = iv_buf.get_mut(..iv_len).ok_or(Error::Random)?;
     crate::rng::fill(iv)?;
     let (ciphertext, tag) =
-        content::encrypt(&enc, &prepared.cek, iv, protected.as_bytes(), plaintext)?;
+        content::encrypt(&enc, &prepared.cek, iv, protected.as_bytes(), plaintext)
+            .map_err(Error::Encryption)?;
     let parts = [prepared.encrypted_key.as_slice(), iv, &ciphertext, &tag];
     let mut token = String::with_capacity(
         protected.len()
@@ -244,7 +225,10 @@ mod tests {
         let gcm = encrypt(&kw, EncryptionAlgorithm::A128GCM, b"x", &plain).unwrap();
         let cbc = encrypt(&kw, EncryptionAlgorithm::A128CBC_HS256, b"x", &plain).unwrap();
         assert_eq!(header_of(&gcm).enc, Some(EncryptionAlgorithm::A128GCM));
-        assert_eq!(header_of(&cbc).enc, Some(EncryptionAlgorithm::A128CBC_HS256));
+        assert_eq!(
+            header_of(&cbc).enc,
+            Some(EncryptionAlgorithm::A128CBC_HS256)
+        );
         // A renamed key writes its new kid, not the cached one.
         let renamed = enc_key.with_kid("two");
         let c = encrypt(&renamed, EncryptionAlgorithm::A256GCM, b"x", &plain).unwrap();
@@ -256,7 +240,10 @@ mod tests {
         let e = encrypt(&renamed, EncryptionAlgorithm::A256GCM, b"x", &plain).unwrap();
         assert_eq!(header_of(&e).cty, None);
         for t in [&a, &b, &c, &d, &e] {
-            assert_eq!(Decrypter::new(key.clone()).decrypt(t).unwrap().plaintext(), b"x");
+            assert_eq!(
+                Decrypter::new(key.clone()).decrypt(t).unwrap().plaintext(),
+                b"x"
+            );
         }
         // Fresh IVs every time.
         assert_ne!(a.split('.').nth(2), b.split('.').nth(2));

@@ -22,10 +22,10 @@ use jws::jwt_claims::{CompressionAlgorithm, EncryptionAlgorithm, Header};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use crate::alg::Mgmt;
 use crate::content::{self, sizes};
-use crate::key::Mgmt;
 use crate::mgmt::{self, random};
-use crate::{Decrypted, Decrypter, EncryptOptions, EncryptionKey, Error};
+use crate::{Decrypted, Decrypter, EncryptOptions, EncryptionKey, Error, HeaderError};
 
 /// A sealed content: protected header segment, IV, ciphertext, tag.
 struct Sealed {
@@ -55,9 +55,11 @@ pub struct JsonEncrypter<'p> {
 }
 
 fn to_object(header: &Header) -> Result<JsonObject, Error> {
-    match serde_json::to_value(header).map_err(|e| Error::Encode(e.to_string()))? {
+    match serde_json::to_value(header).map_err(Error::Serialize)? {
         Value::Object(m) => Ok(m),
-        _ => Err(Error::Encode("a header is a JSON object".into())),
+        _ => Err(Error::Serialize(serde::ser::Error::custom(
+            "a header is a JSON object",
+        ))),
     }
 }
 
@@ -130,7 +132,7 @@ impl<'p> JsonEncrypter<'p> {
     /// header. `dir` and `ECDH-ES` fix the content key, so they serve a single recipient.
     ///
     /// # Errors
-    /// [`Error::Encode`] for colliding headers or a second recipient with `dir`/`ECDH-ES`;
+    /// [`Error::Header`] for colliding headers; [`Error::RecipientCount`] for a second recipient with `dir`/`ECDH-ES`;
     /// the key management errors.
     pub fn recipient(
         mut self,
@@ -139,9 +141,9 @@ impl<'p> JsonEncrypter<'p> {
     ) -> Result<Self, Error> {
         let direct = matches!(Mgmt::of(key.alg())?, Mgmt::Dir | Mgmt::EcdhEs(None));
         if (direct || self.direct) && !self.recipients.is_empty() {
-            return Err(Error::Encode(
-                "dir and ECDH-ES determine the content key: they allow one recipient only".into(),
-            ));
+            return Err(Error::RecipientCount {
+                recipients: self.recipients.len() + 1,
+            });
         }
         let mut scratch = Header::default();
         scratch.apu.clone_from(&self.protected.apu);
@@ -162,9 +164,7 @@ impl<'p> JsonEncrypter<'p> {
         let mut recipient_header = to_object(&scratch)?;
         if let Some(extra) = header {
             if let Some(name) = collide(&extra, &recipient_header) {
-                return Err(Error::Encode(format!(
-                    "\"{name}\" is set by the key management"
-                )));
+                return Err(HeaderError::Duplicate(name).into());
             }
             recipient_header.extend(extra);
         }
@@ -182,7 +182,7 @@ impl<'p> JsonEncrypter<'p> {
         let cek = self
             .cek
             .as_ref()
-            .ok_or_else(|| Error::Encode("no recipient was added".into()))?;
+            .ok_or(Error::RecipientCount { recipients: 0 })?;
         let protected = to_object(&self.protected)?;
         for r in &self.recipients {
             for other in [Some(&protected), self.unprotected.as_ref()]
@@ -190,9 +190,7 @@ impl<'p> JsonEncrypter<'p> {
                 .flatten()
             {
                 if let Some(name) = collide(&r.header, other) {
-                    return Err(Error::Encode(format!(
-                        "header parameter \"{name}\" appears twice"
-                    )));
+                    return Err(HeaderError::Duplicate(name).into());
                 }
             }
         }
@@ -201,13 +199,10 @@ impl<'p> JsonEncrypter<'p> {
             .as_ref()
             .and_then(|u| collide(u, &protected))
         {
-            return Err(Error::Encode(format!(
-                "header parameter \"{name}\" appears twice"
-            )));
+            return Err(HeaderError::Duplicate(name).into());
         }
-        let protected_segment = base64url::encode(
-            serde_json::to_vec(&protected).map_err(|e| Error::Encode(e.to_string()))?,
-        );
+        let protected_segment =
+            base64url::encode(serde_json::to_vec(&protected).map_err(Error::Serialize)?);
         let mut aad = protected_segment.clone();
         if let Some(extra) = &self.aad {
             aad.push('.');
@@ -223,7 +218,8 @@ impl<'p> JsonEncrypter<'p> {
         } else {
             self.plaintext
         };
-        let (ciphertext, tag) = content::encrypt(&self.enc, cek, &iv, aad.as_bytes(), plaintext)?;
+        let (ciphertext, tag) = content::encrypt(&self.enc, cek, &iv, aad.as_bytes(), plaintext)
+            .map_err(Error::Encryption)?;
         Ok(Sealed {
             protected: protected_segment,
             iv: iv.to_vec(),
@@ -265,7 +261,7 @@ impl<'p> JsonEncrypter<'p> {
     /// The general JWE JSON serialization.
     ///
     /// # Errors
-    /// [`Error::Encode`] without recipients or with colliding headers.
+    /// [`Error::RecipientCount`] without recipients; [`Error::Header`] with colliding headers.
     pub fn general(&self) -> Result<String, Error> {
         let mut doc = self.shared_members(self.seal()?);
         doc.insert(
@@ -277,22 +273,22 @@ impl<'p> JsonEncrypter<'p> {
                     .collect(),
             ),
         );
-        serde_json::to_string(&doc).map_err(|e| Error::Encode(e.to_string()))
+        serde_json::to_string(&doc).map_err(Error::Serialize)
     }
 
     /// The flattened JWE JSON serialization.
     ///
     /// # Errors
-    /// [`Error::Encode`] unless there is exactly one recipient.
+    /// [`Error::RecipientCount`] unless there is exactly one recipient.
     pub fn flattened(&self) -> Result<String, Error> {
         let [r] = self.recipients.as_slice() else {
-            return Err(Error::Encode(
-                "the flattened serialization has exactly one recipient".into(),
-            ));
+            return Err(Error::RecipientCount {
+                recipients: self.recipients.len(),
+            });
         };
         let mut doc = self.shared_members(self.seal()?);
         doc.extend(Self::recipient_object(r));
-        serde_json::to_string(&doc).map_err(|e| Error::Encode(e.to_string()))
+        serde_json::to_string(&doc).map_err(Error::Serialize)
     }
 }
 
@@ -431,7 +427,7 @@ impl Decrypter {
                 return Err(malformed("\"crit\" must be protected"));
             }
             let header = Header::from_json(
-                &serde_json::to_vec(&joint).map_err(|e| Error::Encode(e.to_string()))?,
+                &serde_json::to_vec(&joint).map_err(Error::Serialize)?,
                 limits,
             )
             .map_err(Error::Json)?;

@@ -1,73 +1,35 @@
 //! Key management keys, each bound to exactly one key management algorithm (RFC 7518 4).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use jws::jwt_claims::{Algorithm, EncryptionAlgorithm};
-use jws::{Jwk, KeyMaterial};
-use pkcs8::DecodePrivateKey;
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use spki::DecodePublicKey;
+use jws::{Curve, Jwk, KeyError, KeyMaterial, KeySpec};
 use zeroize::Zeroizing;
 
 use crate::Error;
+use crate::alg::Mgmt;
 
 pub use jws::MIN_RSA_BITS;
 
-/// How an algorithm manages the content key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mgmt {
-    /// `dir`: the key is the content key.
-    Dir,
-    /// `A*KW`: AES key wrap with a key of this many bytes.
-    AesKw(usize),
-    /// `A*GCMKW`: AES-GCM key wrap with a key of this many bytes.
-    AesGcmKw(usize),
-    /// `ECDH-ES` (`None`) or `ECDH-ES+A*KW` (the wrapping key length).
-    EcdhEs(Option<usize>),
-    /// `RSA-OAEP` (SHA-1) or `RSA-OAEP-256`.
-    RsaOaep { sha256: bool },
-    /// `PBES2-HS*+A*KW`: HMAC hash output length and wrapping key length.
-    Pbes2 { hash_len: usize, kw: usize },
-}
+/// The protected header segments (`{"alg":...,"enc":...,"kid":...}`) of an
+/// [`EncryptionKey`], built at the first message for each content encryption: plain
+/// messages (no header options, no compression) under `dir`, `A*KW` or `RSA-OAEP*`, whose
+/// key management adds nothing to the header, reuse them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeaderSegments(pub(crate) [OnceLock<Box<str>>; 6]);
 
-impl Mgmt {
-    pub(crate) fn of(alg: &Algorithm) -> Result<Self, Error> {
-        Ok(match alg {
-            Algorithm::Dir => Self::Dir,
-            Algorithm::A128KW => Self::AesKw(16),
-            Algorithm::A192KW => Self::AesKw(24),
-            Algorithm::A256KW => Self::AesKw(32),
-            Algorithm::A128GCMKW => Self::AesGcmKw(16),
-            Algorithm::A192GCMKW => Self::AesGcmKw(24),
-            Algorithm::A256GCMKW => Self::AesGcmKw(32),
-            Algorithm::ECDH_ES => Self::EcdhEs(None),
-            Algorithm::ECDH_ES_A128KW => Self::EcdhEs(Some(16)),
-            Algorithm::ECDH_ES_A192KW => Self::EcdhEs(Some(24)),
-            Algorithm::ECDH_ES_A256KW => Self::EcdhEs(Some(32)),
-            Algorithm::RSA_OAEP => Self::RsaOaep { sha256: false },
-            Algorithm::RSA_OAEP_256 => Self::RsaOaep { sha256: true },
-            Algorithm::PBES2_HS256_A128KW => Self::Pbes2 {
-                hash_len: 32,
-                kw: 16,
-            },
-            Algorithm::PBES2_HS384_A192KW => Self::Pbes2 {
-                hash_len: 48,
-                kw: 24,
-            },
-            Algorithm::PBES2_HS512_A256KW => Self::Pbes2 {
-                hash_len: 64,
-                kw: 32,
-            },
-            Algorithm::RSA1_5 => return Err(Error::Rsa1_5Refused),
-            other => return Err(Error::AlgorithmNotAllowed(other.clone())),
+impl HeaderSegments {
+    pub(crate) fn slot(enc: &EncryptionAlgorithm) -> Option<usize> {
+        Some(match enc {
+            EncryptionAlgorithm::A128GCM => 0,
+            EncryptionAlgorithm::A192GCM => 1,
+            EncryptionAlgorithm::A256GCM => 2,
+            EncryptionAlgorithm::A128CBC_HS256 => 3,
+            EncryptionAlgorithm::A192CBC_HS384 => 4,
+            EncryptionAlgorithm::A256CBC_HS512 => 5,
+            _ => return None,
         })
-    }
-
-    const fn is_symmetric(self) -> bool {
-        matches!(
-            self,
-            Self::Dir | Self::AesKw(_) | Self::AesGcmKw(_) | Self::Pbes2 { .. }
-        )
     }
 }
 
@@ -93,6 +55,34 @@ pub(crate) enum Private {
     Rsa(Box<rsa::PrivateKey>),
 }
 
+impl Public {
+    /// The kind of key, for error messages.
+    pub(crate) const fn kind(&self) -> &'static str {
+        match self {
+            Self::Secret(_) => "shared secret",
+            Self::P256(_) => "P-256",
+            Self::P384(_) => "P-384",
+            Self::P521(_) => "P-521",
+            Self::X25519(_) => "X25519",
+            Self::Rsa(_) => "RSA",
+        }
+    }
+}
+
+impl Private {
+    /// The kind of key, for error messages.
+    pub(crate) const fn kind(&self) -> &'static str {
+        match self {
+            Self::Secret(_) => "shared secret",
+            Self::P256(_) => "P-256",
+            Self::P384(_) => "P-384",
+            Self::P521(_) => "P-521",
+            Self::X25519(_) => "X25519",
+            Self::Rsa(_) => "RSA",
+        }
+    }
+}
+
 /// A key that encrypts content keys to a recipient with exactly one algorithm: a public
 /// key for ECDH-ES and RSA-OAEP, a shared key or password otherwise.
 #[derive(Clone)]
@@ -101,7 +91,7 @@ pub struct EncryptionKey {
     pub(crate) kid: Option<String>,
     pub(crate) key: Public,
     /// The protected header segments of plain messages, built once per `enc`.
-    pub(crate) headers: crate::encrypt::HeaderSegments,
+    pub(crate) headers: HeaderSegments,
 }
 
 /// A key that recovers content keys with exactly one algorithm: a private key for ECDH-ES
@@ -134,38 +124,45 @@ impl fmt::Debug for DecryptionKey {
 }
 
 fn key_err(why: impl fmt::Display) -> Error {
-    Error::Key(why.to_string())
+    Error::Key(KeyError::Invalid(why.to_string()))
+}
+
+fn wrong_type(alg: &Algorithm, key: &'static str) -> Error {
+    Error::Key(KeyError::WrongKeyType {
+        alg: alg.clone(),
+        key,
+    })
 }
 
 /// Checks a shared key's length for its algorithm.
 fn check_symmetric(alg: &Algorithm, secret: &[u8]) -> Result<Mgmt, Error> {
     let mgmt = Mgmt::of(alg)?;
     match mgmt {
-        Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) if secret.len() != n => Err(key_err(format!(
-            "{alg} needs a key of {n} bytes, not {}",
-            secret.len()
-        ))),
+        Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) if secret.len() != n => {
+            Err(Error::Key(KeyError::Length {
+                expected: n,
+                actual: secret.len(),
+            }))
+        }
         Mgmt::Dir | Mgmt::Pbes2 { .. } if secret.is_empty() => {
             Err(key_err(format!("{alg} needs a non-empty key")))
         }
         m if m.is_symmetric() => Ok(m),
-        _ => Err(key_err(format!("{alg} does not use a shared key"))),
+        _ => Err(wrong_type(alg, "shared secret")),
     }
 }
 
 fn check_rsa(alg: &Algorithm, key: &rsa::PublicKey) -> Result<(), Error> {
     if !matches!(Mgmt::of(alg)?, Mgmt::RsaOaep { .. }) {
-        return Err(key_err(format!("an RSA key cannot be used with {alg}")));
+        return Err(wrong_type(alg, "RSA"));
     }
-    jws::check_rsa_size(key).map_err(key_err)
+    jws::check_rsa_size(key).map_err(Error::Key)
 }
 
 fn check_ecdh(alg: &Algorithm) -> Result<(), Error> {
     match Mgmt::of(alg)? {
         Mgmt::EcdhEs(_) => Ok(()),
-        _ => Err(key_err(format!(
-            "an elliptic-curve key cannot be used with {alg}"
-        ))),
+        _ => Err(wrong_type(alg, "elliptic-curve")),
     }
 }
 
@@ -183,16 +180,18 @@ fn operations(mgmt: Mgmt, decrypt: bool) -> &'static [&'static str] {
 fn check_jwk_usage(jwk: &Jwk, mgmt: Mgmt, decrypt: bool) -> Result<(), Error> {
     if let Some(u) = &jwk.key_use {
         if u != "enc" {
-            return Err(key_err("the JWK's \"use\" is not \"enc\""));
+            return Err(Error::Key(KeyError::UsageNotPermitted(
+                "the JWK's \"use\" is not \"enc\"".into(),
+            )));
         }
     }
     if let Some(ops) = &jwk.key_ops {
         let fits = operations(mgmt, decrypt);
         if !ops.iter().any(|o| fits.contains(&o.as_str())) {
-            return Err(key_err(format!(
+            return Err(Error::Key(KeyError::UsageNotPermitted(format!(
                 "the JWK's \"key_ops\" list none of {}",
                 fits.join(", ")
-            )));
+            ))));
         }
     }
     Ok(())
@@ -208,9 +207,10 @@ fn resolve_alg(jwk: &Jwk, requested: Option<Algorithm>) -> Result<Algorithm, Err
         return Ok(Algorithm::Dir);
     }
     match (requested, &jwk.alg) {
-        (Some(r), Some(j)) if r != *j => {
-            Err(key_err(format!("the JWK is for \"{j}\", not \"{r}\"")))
-        }
+        (Some(r), Some(j)) if r != *j => Err(Error::Key(KeyError::AlgorithmMismatch {
+            requested: r,
+            jwk: j.clone(),
+        })),
         (Some(a), _) => Ok(a),
         (None, Some(a)) => Ok(a.clone()),
         (None, None) => Err(key_err(
@@ -252,7 +252,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key: Public::Secret(Zeroizing::new(secret.to_vec())),
-            headers: crate::encrypt::HeaderSegments::default(),
+            headers: HeaderSegments::default(),
         })
     }
 
@@ -269,7 +269,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key: Public::X25519(x25519_dalek::PublicKey::from(bytes)),
-            headers: crate::encrypt::HeaderSegments::default(),
+            headers: HeaderSegments::default(),
         })
     }
 
@@ -289,18 +289,22 @@ impl EncryptionKey {
             KeyMaterial::Ec { crv, x, y, .. } => {
                 check_ecdh(&alg)?;
                 let point = sec1(x, y);
-                match crv.as_str() {
-                    "P-256" => ec_public!(p256, P256, &point),
-                    "P-384" => ec_public!(p384, P384, &point),
-                    "P-521" => ec_public!(p521, P521, &point),
-                    other => return Err(key_err(format!("unsupported curve {other}"))),
+                match crv {
+                    Curve::P256 => ec_public!(p256, P256, &point),
+                    Curve::P384 => ec_public!(p384, P384, &point),
+                    Curve::P521 => ec_public!(p521, P521, &point),
+                    other => return Err(key_err(format!("{other} is not an ECDH-ES curve"))),
                 }
             }
-            KeyMaterial::Okp { crv, x, .. } if crv == "X25519" => {
+            KeyMaterial::Okp {
+                crv: Curve::X25519,
+                x,
+                ..
+            } => {
                 return Self::x25519(alg, x).map(|k| k.with_kid_opt(jwk.kid.clone()));
             }
             KeyMaterial::Rsa { .. } => {
-                let key = jwk.rsa_public_key().map_err(key_err)?;
+                let key = jwk.rsa_public_key().map_err(Error::Key)?;
                 check_rsa(&alg, &key)?;
                 Public::Rsa(Box::new(key))
             }
@@ -315,75 +319,35 @@ impl EncryptionKey {
             alg,
             kid: jwk.kid.clone(),
             key,
-            headers: crate::encrypt::HeaderSegments::default(),
+            headers: HeaderSegments::default(),
         })
     }
 
-    /// A public key from SubjectPublicKeyInfo DER, for RSA-OAEP or ECDH-ES (P-256, P-384,
-    /// P-521).
-    ///
-    /// # Errors
-    /// [`Error::Key`] when the DER is not a public key fit for `alg`.
-    pub fn from_public_key_der(alg: Algorithm, der: &[u8]) -> Result<Self, Error> {
-        let key = match Mgmt::of(&alg)? {
-            Mgmt::RsaOaep { .. } => {
-                let key = rsa::PublicKey::from_public_key_der(der).map_err(key_err)?;
-                check_rsa(&alg, &key)?;
-                Public::Rsa(Box::new(key))
-            }
-            Mgmt::EcdhEs(_) => {
-                if let Ok(k) = p256::PublicKey::from_public_key_der(der) {
-                    Public::P256(k)
-                } else if let Ok(k) = p384::PublicKey::from_public_key_der(der) {
-                    Public::P384(k)
-                } else {
-                    Public::P521(p521::PublicKey::from_public_key_der(der).map_err(key_err)?)
-                }
-            }
-            _ => return Err(key_err(format!("{alg} keys have no DER form"))),
-        };
-        Ok(Self {
-            alg,
-            kid: None,
-            key,
-            headers: crate::encrypt::HeaderSegments::default(),
-        })
-    }
-
-    /// A public key from PEM: SubjectPublicKeyInfo (`PUBLIC KEY`) for RSA or EC, or PKCS#1
-    /// (`RSA PUBLIC KEY`).
+    /// A public key from PEM (SubjectPublicKeyInfo `PUBLIC KEY`, or PKCS#1 `RSA PUBLIC
+    /// KEY`) for RSA-OAEP or ECDH-ES (P-256, P-384, P-521, X25519), read by
+    /// [`crate::jwk_from_pem`].
     ///
     /// # Errors
     /// [`Error::Key`] when the PEM is not a public key fit for `alg`.
     pub fn from_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
-        if pem.contains("RSA PUBLIC KEY") {
-            let key = rsa::PublicKey::from_pkcs1_pem(pem).map_err(key_err)?;
-            check_rsa(&alg, &key)?;
-            return Ok(Self {
-                alg,
-                kid: None,
-                key: Public::Rsa(Box::new(key)),
-                headers: crate::encrypt::HeaderSegments::default(),
-            });
+        let jwk = crate::pem::jwk_from_pem(pem)?;
+        if jwk.is_private() {
+            return Err(key_err("a private key where a public key is expected"));
         }
-        let (label, doc) = pkcs8::Document::from_pem(pem).map_err(key_err)?;
-        if label != "PUBLIC KEY" {
-            return Err(key_err(format!("PEM label \"{label}\" is not PUBLIC KEY")));
-        }
-        Self::from_public_key_der(alg, doc.as_bytes())
+        Self::from_jwk(&jwk, Some(alg))
     }
 
     /// This key with a key ID, written as `kid` in the headers it encrypts under.
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
-        self.headers = crate::encrypt::HeaderSegments::default();
+        self.headers = HeaderSegments::default();
         self
     }
 
     fn with_kid_opt(mut self, kid: Option<String>) -> Self {
         self.kid = kid;
-        self.headers = crate::encrypt::HeaderSegments::default();
+        self.headers = HeaderSegments::default();
         self
     }
 
@@ -447,11 +411,11 @@ impl DecryptionKey {
                 crv, d: Some(d), ..
             } => {
                 check_ecdh(&alg)?;
-                let key = match crv.as_str() {
-                    "P-256" => ec_private!(p256, P256, d.expose()),
-                    "P-384" => ec_private!(p384, P384, d.expose()),
-                    "P-521" => ec_private!(p521, P521, d.expose()),
-                    other => return Err(key_err(format!("unsupported curve {other}"))),
+                let key = match crv {
+                    Curve::P256 => ec_private!(p256, P256, d.expose()),
+                    Curve::P384 => ec_private!(p384, P384, d.expose()),
+                    Curve::P521 => ec_private!(p521, P521, d.expose()),
+                    other => return Err(key_err(format!("{other} is not an ECDH-ES curve"))),
                 };
                 // The public part must be the private key's.
                 let derived = Self {
@@ -467,14 +431,16 @@ impl DecryptionKey {
                 key
             }
             KeyMaterial::Okp {
-                crv, d: Some(d), ..
-            } if crv == "X25519" => {
+                crv: Curve::X25519,
+                d: Some(d),
+                ..
+            } => {
                 return Self::x25519(alg, d.expose()).map(|k| k.with_kid_opt(jwk.kid.clone()));
             }
             KeyMaterial::Rsa {
                 private: Some(_), ..
             } => {
-                let key = jwk.rsa_private_key().map_err(key_err)?;
+                let key = jwk.rsa_private_key().map_err(Error::Key)?;
                 check_rsa(&alg, key.as_public_key())?;
                 Private::Rsa(Box::new(key))
             }
@@ -492,55 +458,14 @@ impl DecryptionKey {
         })
     }
 
-    /// A private key from PKCS#8 DER, for RSA-OAEP or ECDH-ES (P-256, P-384, P-521).
-    ///
-    /// # Errors
-    /// [`Error::Key`] when the DER is not a private key fit for `alg`.
-    pub fn from_pkcs8_der(alg: Algorithm, der: &[u8]) -> Result<Self, Error> {
-        let key = match Mgmt::of(&alg)? {
-            Mgmt::RsaOaep { .. } => {
-                let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(key_err)?;
-                check_rsa(&alg, key.as_public_key())?;
-                Private::Rsa(Box::new(key))
-            }
-            Mgmt::EcdhEs(_) => {
-                if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
-                    Private::P256(k)
-                } else if let Ok(k) = p384::SecretKey::from_pkcs8_der(der) {
-                    Private::P384(k)
-                } else {
-                    Private::P521(p521::SecretKey::from_pkcs8_der(der).map_err(key_err)?)
-                }
-            }
-            _ => return Err(key_err(format!("{alg} keys have no DER form"))),
-        };
-        Ok(Self {
-            alg,
-            kid: None,
-            key,
-        })
-    }
-
-    /// A private key from PEM: PKCS#8 (`PRIVATE KEY`) for RSA or EC, or PKCS#1
-    /// (`RSA PRIVATE KEY`).
+    /// A private key from PEM (PKCS#8 `PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY` or SEC1
+    /// `EC PRIVATE KEY`) for RSA-OAEP or ECDH-ES (P-256, P-384, P-521, X25519), read by
+    /// [`crate::jwk_from_pem`].
     ///
     /// # Errors
     /// [`Error::Key`] when the PEM is not a private key fit for `alg`.
     pub fn from_pem(alg: Algorithm, pem: &str) -> Result<Self, Error> {
-        if pem.contains("RSA PRIVATE KEY") {
-            let key = rsa::PrivateKey::from_pkcs1_pem(pem).map_err(key_err)?;
-            check_rsa(&alg, key.as_public_key())?;
-            return Ok(Self {
-                alg,
-                kid: None,
-                key: Private::Rsa(Box::new(key)),
-            });
-        }
-        let (label, doc) = pkcs8::SecretDocument::from_pem(pem).map_err(key_err)?;
-        if label != "PRIVATE KEY" {
-            return Err(key_err(format!("PEM label \"{label}\" is not PRIVATE KEY")));
-        }
-        Self::from_pkcs8_der(alg, doc.as_bytes())
+        Self::from_jwk(&crate::pem::jwk_from_pem(pem)?, Some(alg))
     }
 
     /// This key with a key ID, matched against the `kid` of tokens.
@@ -582,56 +507,8 @@ impl DecryptionKey {
             alg: self.alg.clone(),
             kid: self.kid.clone(),
             key,
-            headers: crate::encrypt::HeaderSegments::default(),
+            headers: HeaderSegments::default(),
         }
-    }
-}
-
-/// What a new key is for, beyond its algorithm: the content encryption a `dir` key serves,
-/// the curve of an `ECDH-ES*` key, the size of an `RSA-OAEP*` key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeySpec {
-    enc: Option<EncryptionAlgorithm>,
-    curve: Option<String>,
-    rsa_bits: usize,
-}
-
-impl Default for KeySpec {
-    fn default() -> Self {
-        Self {
-            enc: None,
-            curve: None,
-            rsa_bits: 2048,
-        }
-    }
-}
-
-impl KeySpec {
-    /// The defaults: no `enc`, curve P-256 for ECDH-ES, RSA keys of 2048 bits.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The content encryption a `dir` key is for (it sets the key's length).
-    #[must_use]
-    pub fn with_enc(mut self, enc: EncryptionAlgorithm) -> Self {
-        self.enc = Some(enc);
-        self
-    }
-
-    /// The curve of an `ECDH-ES*` key: `P-256` (default), `P-384`, `P-521` or `X25519`.
-    #[must_use]
-    pub fn with_curve(mut self, crv: impl Into<String>) -> Self {
-        self.curve = Some(crv.into());
-        self
-    }
-
-    /// The modulus size of an `RSA-OAEP*` key (at least 2048).
-    #[must_use]
-    pub const fn with_rsa_bits(mut self, bits: usize) -> Self {
-        self.rsa_bits = bits;
-        self
     }
 }
 
@@ -655,12 +532,21 @@ impl DecryptionKey {
     /// [`Error::Key`] when `spec` does not fit `alg` (no `enc` for `dir`, an unknown curve,
     /// RSA under 2048 bits); [`Error::AlgorithmNotAllowed`] for a non-JWE algorithm;
     /// [`Error::Random`] when the generator fails.
-    pub fn generate(alg: Algorithm, spec: &KeySpec) -> Result<Self, Error> {
+    pub fn generate(alg: Algorithm) -> Result<Self, Error> {
+        Self::generate_with(alg, &KeySpec::new())
+    }
+
+    /// As [`DecryptionKey::generate`], with the content encryption (`dir`), curve
+    /// (`ECDH-ES*`) or RSA size (`RSA-OAEP*`) of `spec`.
+    ///
+    /// # Errors
+    /// As [`DecryptionKey::generate`].
+    pub fn generate_with(alg: Algorithm, spec: &KeySpec) -> Result<Self, Error> {
         let mgmt = Mgmt::of(&alg)?;
-        if spec.curve.is_some() && !matches!(mgmt, Mgmt::EcdhEs(_)) {
+        if spec.curve().is_some() && !matches!(mgmt, Mgmt::EcdhEs(_)) {
             return Err(key_err(format!("{alg} keys have no curve")));
         }
-        if spec.enc.is_some() && mgmt != Mgmt::Dir {
+        if spec.enc().is_some() && mgmt != Mgmt::Dir {
             return Err(key_err(format!(
                 "only dir keys are sized by the content encryption, not {alg} keys"
             )));
@@ -668,8 +554,7 @@ impl DecryptionKey {
         let key = match mgmt {
             Mgmt::Dir => {
                 let enc = spec
-                    .enc
-                    .as_ref()
+                    .enc()
                     .ok_or_else(|| key_err("a dir key needs the content encryption it is for"))?;
                 let len = crate::content::cek_len(enc).ok_or_else(|| {
                     key_err(format!(
@@ -681,11 +566,11 @@ impl DecryptionKey {
             }
             Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) => Private::Secret(crate::rng::os_random(n)?),
             Mgmt::Pbes2 { .. } => Private::Secret(crate::rng::os_random(32)?),
-            Mgmt::EcdhEs(_) => match spec.curve.as_deref().unwrap_or("P-256") {
-                "P-256" => ec_generate!(p256, P256),
-                "P-384" => ec_generate!(p384, P384),
-                "P-521" => ec_generate!(p521, P521),
-                "X25519" => {
+            Mgmt::EcdhEs(_) => match spec.curve().unwrap_or(Curve::P256) {
+                Curve::P256 => ec_generate!(p256, P256),
+                Curve::P384 => ec_generate!(p384, P384),
+                Curve::P521 => ec_generate!(p521, P521),
+                Curve::X25519 => {
                     let bytes = crate::rng::os_random(32)?;
                     let mut seed = Zeroizing::new([0u8; 32]);
                     seed.copy_from_slice(&bytes);
@@ -693,19 +578,18 @@ impl DecryptionKey {
                 }
                 other => {
                     return Err(key_err(format!(
-                        "unsupported curve \"{}\" (P-256, P-384, P-521 or X25519)",
-                        jws::jwt_claims::json::truncate(other)
+                        "{other} is not an ECDH-ES curve (P-256, P-384, P-521 or X25519)"
                     )));
                 }
             },
             Mgmt::RsaOaep { .. } => {
-                if spec.rsa_bits < MIN_RSA_BITS {
-                    return Err(key_err(format!(
+                if spec.rsa_bits() < MIN_RSA_BITS {
+                    return Err(Error::Key(KeyError::TooWeak(format!(
                         "RSA keys of {} bits are under {MIN_RSA_BITS} bits",
-                        spec.rsa_bits
-                    )));
+                        spec.rsa_bits()
+                    ))));
                 }
-                let key = rsa::PrivateKey::new(&mut getrandom::SysRng, spec.rsa_bits)
+                let key = rsa::PrivateKey::new(&mut getrandom::SysRng, spec.rsa_bits())
                     .map_err(|e| key_err(format!("RSA key generation: {e}")))?;
                 Private::Rsa(Box::new(key))
             }
@@ -726,22 +610,22 @@ impl DecryptionKey {
                 k: jws::Secret::new(s.to_vec()),
             },
             Private::P256(k) => KeyMaterial::ec_from_sec1(
-                "P-256",
+                Curve::P256,
                 &k.public_key().to_sec1_bytes(),
                 Some(k.to_bytes().to_vec()),
             ),
             Private::P384(k) => KeyMaterial::ec_from_sec1(
-                "P-384",
+                Curve::P384,
                 &k.public_key().to_sec1_bytes(),
                 Some(k.to_bytes().to_vec()),
             ),
             Private::P521(k) => KeyMaterial::ec_from_sec1(
-                "P-521",
+                Curve::P521,
                 &k.public_key().to_sec1_bytes(),
                 Some(k.to_bytes().to_vec()),
             ),
             Private::X25519(k) => KeyMaterial::Okp {
-                crv: "X25519".into(),
+                crv: Curve::X25519,
                 x: x25519_dalek::PublicKey::from(k).as_bytes().to_vec(),
                 d: Some(jws::Secret::new(k.to_bytes().to_vec())),
             },
@@ -760,11 +644,11 @@ impl EncryptionKey {
             Public::Secret(s) => KeyMaterial::Oct {
                 k: jws::Secret::new(s.to_vec()),
             },
-            Public::P256(k) => KeyMaterial::ec_from_sec1("P-256", &k.to_sec1_bytes(), None),
-            Public::P384(k) => KeyMaterial::ec_from_sec1("P-384", &k.to_sec1_bytes(), None),
-            Public::P521(k) => KeyMaterial::ec_from_sec1("P-521", &k.to_sec1_bytes(), None),
+            Public::P256(k) => KeyMaterial::ec_from_sec1(Curve::P256, &k.to_sec1_bytes(), None),
+            Public::P384(k) => KeyMaterial::ec_from_sec1(Curve::P384, &k.to_sec1_bytes(), None),
+            Public::P521(k) => KeyMaterial::ec_from_sec1(Curve::P521, &k.to_sec1_bytes(), None),
             Public::X25519(k) => KeyMaterial::Okp {
-                crv: "X25519".into(),
+                crv: Curve::X25519,
                 x: k.as_bytes().to_vec(),
                 d: None,
             },
@@ -819,14 +703,17 @@ mod tests {
     }
 
     #[test]
-    fn pem_and_der_round_trip() {
+    fn pem_round_trip() {
         use pkcs8::EncodePrivateKey;
         use spki::EncodePublicKey;
         let sk = p256::SecretKey::from_slice(&[7; 32]).unwrap();
-        let der = sk.to_pkcs8_der().unwrap();
         let pem = sk.to_pkcs8_pem(pkcs8::LineEnding::LF).unwrap();
-        let a = DecryptionKey::from_pkcs8_der(Algorithm::ECDH_ES, der.as_bytes()).unwrap();
-        let b = DecryptionKey::from_pem(Algorithm::ECDH_ES, &pem).unwrap();
+        let a = DecryptionKey::from_pem(Algorithm::ECDH_ES, &pem).unwrap();
+        let b = DecryptionKey::from_jwk(
+            &crate::jwk_from_pem(&pem).unwrap(),
+            Some(Algorithm::ECDH_ES),
+        )
+        .unwrap();
         let public_pem = sk
             .public_key()
             .to_public_key_pem(pkcs8::LineEnding::LF)
@@ -865,17 +752,17 @@ mod tests {
             (Algorithm::ECDH_ES, KeySpec::new()),
             (
                 Algorithm::ECDH_ES_A128KW,
-                KeySpec::new().with_curve("P-384"),
+                KeySpec::new().with_curve(Curve::P384),
             ),
             (
                 Algorithm::ECDH_ES_A256KW,
-                KeySpec::new().with_curve("P-521"),
+                KeySpec::new().with_curve(Curve::P521),
             ),
-            (Algorithm::ECDH_ES, KeySpec::new().with_curve("X25519")),
+            (Algorithm::ECDH_ES, KeySpec::new().with_curve(Curve::X25519)),
             (Algorithm::RSA_OAEP_256, KeySpec::new()),
         ];
         for (alg, spec) in cases {
-            let key = DecryptionKey::generate(alg.clone(), &spec)
+            let key = DecryptionKey::generate_with(alg.clone(), &spec)
                 .unwrap()
                 .with_kid("k1");
             let jwk = key.to_jwk();
@@ -912,30 +799,36 @@ mod tests {
 
     #[test]
     fn generate_refuses_specs_that_do_not_fit() {
-        assert!(DecryptionKey::generate(Algorithm::Dir, &KeySpec::new()).is_err());
+        assert!(DecryptionKey::generate(Algorithm::Dir).is_err());
         assert!(
-            DecryptionKey::generate(Algorithm::A128KW, &KeySpec::new().with_curve("P-256"))
-                .is_err()
+            DecryptionKey::generate_with(
+                Algorithm::A128KW,
+                &KeySpec::new().with_curve(Curve::P256)
+            )
+            .is_err()
         );
         assert!(
-            DecryptionKey::generate(Algorithm::ECDH_ES, &KeySpec::new().with_curve("secp256k1"))
-                .is_err()
+            DecryptionKey::generate_with(
+                Algorithm::ECDH_ES,
+                &KeySpec::new().with_curve(Curve::Secp256k1)
+            )
+            .is_err()
         );
         assert!(
-            DecryptionKey::generate(
+            DecryptionKey::generate_with(
                 Algorithm::A128KW,
                 &KeySpec::new().with_enc(EncryptionAlgorithm::A128GCM)
             )
             .is_err()
         );
         assert!(
-            DecryptionKey::generate(Algorithm::RSA_OAEP, &KeySpec::new().with_rsa_bits(1024))
+            DecryptionKey::generate_with(Algorithm::RSA_OAEP, &KeySpec::new().with_rsa_bits(1024))
                 .is_err()
         );
         assert!(matches!(
-            DecryptionKey::generate(Algorithm::RSA1_5, &KeySpec::new()),
+            DecryptionKey::generate(Algorithm::RSA1_5),
             Err(Error::Rsa1_5Refused)
         ));
-        assert!(DecryptionKey::generate(Algorithm::HS256, &KeySpec::new()).is_err());
+        assert!(DecryptionKey::generate(Algorithm::HS256).is_err());
     }
 }

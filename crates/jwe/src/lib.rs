@@ -32,6 +32,7 @@
 pub mod json;
 pub mod nested;
 
+mod alg;
 mod content;
 mod decrypt;
 mod encrypt;
@@ -39,6 +40,7 @@ mod error;
 mod kdf;
 mod key;
 mod mgmt;
+mod pem;
 mod rng;
 mod zip;
 
@@ -47,10 +49,12 @@ mod wycheproof_tests;
 
 pub use decrypt::{DEFAULT_MAX_P2C, Decrypted, Decrypter};
 pub use encrypt::{DEFAULT_P2C, EncryptOptions, encrypt};
-pub use error::{Error, Failure};
+pub use error::{Error, Failure, HeaderError};
 pub use jws;
 pub use jws::jwt_claims::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header, Limits};
-pub use key::{DecryptionKey, EncryptionKey, KeySpec, MIN_RSA_BITS};
+pub use jws::{Curve, KeySpec};
+pub use key::{DecryptionKey, EncryptionKey, MIN_RSA_BITS};
+pub use pem::{jwk_from_pem, jwk_to_pem};
 pub use zip::DEFAULT_MAX_INFLATED;
 
 /// The crate README's example, compiled and run as a doctest.

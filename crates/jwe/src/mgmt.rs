@@ -4,16 +4,18 @@ use std::borrow::Cow;
 
 use aes_kw::KeyInit;
 use jws::base64url;
-use jws::jwt_claims::{EncryptionAlgorithm, Header, JsonObject};
+use jws::jwt_claims::{Algorithm, EncryptionAlgorithm, Header, JsonObject};
+use jws::{Curve, KeyError};
 use jws::{Jwk, KeyMaterial};
 use serde_json::Value;
 use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use crate::alg::Mgmt;
 use crate::content::cek_len;
 use crate::kdf::concat_kdf;
-use crate::key::{Mgmt, Private, Public};
-use crate::{DecryptionKey, EncryptionKey, Error, Failure};
+use crate::key::{Private, Public};
+use crate::{DecryptionKey, EncryptionKey, Error, Failure, HeaderError};
 
 /// The content key and its encrypted form.
 pub(crate) struct Prepared<'k> {
@@ -48,20 +50,20 @@ fn aes_kw_wrap(kek: &[u8], cek: &[u8]) -> Result<Vec<u8>, Error> {
     let mut out = vec![0u8; cek.len() + 8];
     let n = match kek.len() {
         16 => aes_kw::KwAes128::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
+            .map_err(|_| Error::Encryption(Failure::KeyLength))?
             .wrap_key(cek, &mut out)
             .map(<[u8]>::len),
         24 => aes_kw::KwAes192::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
+            .map_err(|_| Error::Encryption(Failure::KeyLength))?
             .wrap_key(cek, &mut out)
             .map(<[u8]>::len),
         32 => aes_kw::KwAes256::new_from_slice(kek)
-            .map_err(|_| Failure::KeyLength)?
+            .map_err(|_| Error::Encryption(Failure::KeyLength))?
             .wrap_key(cek, &mut out)
             .map(<[u8]>::len),
-        _ => return Err(Failure::KeyLength.into()),
+        _ => return Err(Error::Encryption(Failure::KeyLength)),
     }
-    .map_err(|_| Failure::Encrypt)?;
+    .map_err(|_| Error::Encryption(Failure::Encrypt))?;
     out.truncate(n);
     Ok(out)
 }
@@ -104,24 +106,21 @@ fn gcm_for(kek: &[u8]) -> Result<EncryptionAlgorithm, Failure> {
 
 fn gcm_wrap(kek: &[u8], cek: &[u8], header: &mut Header) -> Result<Vec<u8>, Error> {
     let iv = random(12)?;
-    let (wrapped, tag) = crate::content::encrypt(&gcm_for(kek)?, kek, &iv, b"", cek)?;
+    let gcm = gcm_for(kek).map_err(Error::Encryption)?;
+    let (wrapped, tag) =
+        crate::content::encrypt(&gcm, kek, &iv, b"", cek).map_err(Error::Encryption)?;
     header.iv = Some(iv.to_vec());
     header.tag = Some(tag.to_vec());
     Ok(wrapped)
 }
 
 fn gcm_unwrap(kek: &[u8], wrapped: &[u8], header: &Header) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let iv = header
-        .iv
-        .as_deref()
-        .ok_or_else(|| Error::Header("AES-GCM key wrap needs \"iv\"".into()))?;
-    let tag = header
-        .tag
-        .as_deref()
-        .ok_or_else(|| Error::Header("AES-GCM key wrap needs \"tag\"".into()))?;
-    crate::content::decrypt(&gcm_for(kek)?, kek, iv, b"", wrapped, tag)
+    let iv = header.iv.as_deref().ok_or(HeaderError::Missing("iv"))?;
+    let tag = header.tag.as_deref().ok_or(HeaderError::Missing("tag"))?;
+    let gcm = gcm_for(kek).map_err(Error::Decryption)?;
+    crate::content::decrypt(&gcm, kek, iv, b"", wrapped, tag)
         .map(Zeroizing::new)
-        .map_err(|_| Failure::Unwrap.into())
+        .map_err(|_| Error::Decryption(Failure::Unwrap))
 }
 
 /// The PBES2 key encryption key (RFC 7518 4.8.1.1): PBKDF2 over the salt
@@ -134,7 +133,11 @@ fn pbes2_kek(
     hash_len: usize,
     kw: usize,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let rounds = u32::try_from(p2c).map_err(|_| Error::Header("\"p2c\" is too large".into()))?;
+    let rounds = u32::try_from(p2c).map_err(|_| HeaderError::P2cOutOfRange {
+        p2c,
+        min: MIN_P2C,
+        max: u64::from(u32::MAX),
+    })?;
     let salt = [alg.as_bytes(), &[0], p2s].concat();
     let mut kek = Zeroizing::new(vec![0u8; kw]);
     match hash_len {
@@ -180,7 +183,7 @@ fn ecdh_sender(key: &Public) -> Result<(Zeroizing<Vec<u8>>, JsonObject), Error> 
             );
             let shared = eph.diffie_hellman(p);
             if !shared.was_contributory() {
-                return Err(Error::Key("low-order X25519 public key".into()));
+                return Err(KeyError::Invalid("low-order X25519 public key".into()).into());
             }
             let mut m = JsonObject::new();
             m.insert("kty".into(), Value::from("OKP"));
@@ -193,55 +196,57 @@ fn ecdh_sender(key: &Public) -> Result<(Zeroizing<Vec<u8>>, JsonObject), Error> 
             );
             (Zeroizing::new(shared.as_bytes().to_vec()), m)
         }
-        _ => return Err(Error::Key("ECDH-ES needs an elliptic-curve key".into())),
+        other => return Err(wrong_key(&Algorithm::ECDH_ES, other.kind())),
     })
 }
 
 /// The shared secret `Z` with the sender's `epk`, which must be a valid point of the
 /// recipient key's curve.
 pub(crate) fn ecdh_recipient(key: &Private, epk: &JsonObject) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let jwk = Jwk::from_object(epk.clone()).map_err(|_| Failure::EphemeralKey)?;
+    let jwk =
+        Jwk::from_object(epk.clone()).map_err(|_| Error::Decryption(Failure::EphemeralKey))?;
     let z = match (key, jwk.material()) {
-        (Private::X25519(k), KeyMaterial::Okp { crv, x, d: None }) if crv == "X25519" => {
-            let bytes = <[u8; 32]>::try_from(x.as_slice()).map_err(|_| Failure::EphemeralKey)?;
+        (Private::X25519(k), KeyMaterial::Okp { crv, x, d: None }) if *crv == Curve::X25519 => {
+            let bytes = <[u8; 32]>::try_from(x.as_slice())
+                .map_err(|_| Error::Decryption(Failure::EphemeralKey))?;
             let shared = k.diffie_hellman(&x25519_dalek::PublicKey::from(bytes));
             // A low-order point gives an all-zero secret: refuse it.
             if !shared.was_contributory() {
-                return Err(Failure::EphemeralKey.into());
+                return Err(Error::Decryption(Failure::EphemeralKey));
             }
             Zeroizing::new(shared.as_bytes().to_vec())
         }
-        (Private::P256(k), KeyMaterial::Ec { crv, x, y, d: None }) if crv == "P-256" => {
+        (Private::P256(k), KeyMaterial::Ec { crv, x, y, d: None }) if *crv == Curve::P256 => {
             let p = p256::PublicKey::from_sec1_bytes(&[&[4u8][..], x, y].concat())
-                .map_err(|_| Failure::EphemeralKey)?;
+                .map_err(|_| Error::Decryption(Failure::EphemeralKey))?;
             Zeroizing::new(
                 p256::ecdh::diffie_hellman(k.to_nonzero_scalar(), p.as_affine())
                     .raw_secret_bytes()
                     .to_vec(),
             )
         }
-        (Private::P384(k), KeyMaterial::Ec { crv, x, y, d: None }) if crv == "P-384" => {
+        (Private::P384(k), KeyMaterial::Ec { crv, x, y, d: None }) if *crv == Curve::P384 => {
             let p = p384::PublicKey::from_sec1_bytes(&[&[4u8][..], x, y].concat())
-                .map_err(|_| Failure::EphemeralKey)?;
+                .map_err(|_| Error::Decryption(Failure::EphemeralKey))?;
             Zeroizing::new(
                 p384::ecdh::diffie_hellman(k.to_nonzero_scalar(), p.as_affine())
                     .raw_secret_bytes()
                     .to_vec(),
             )
         }
-        (Private::P521(k), KeyMaterial::Ec { crv, x, y, d: None }) if crv == "P-521" => {
+        (Private::P521(k), KeyMaterial::Ec { crv, x, y, d: None }) if *crv == Curve::P521 => {
             let p = p521::PublicKey::from_sec1_bytes(&[&[4u8][..], x, y].concat())
-                .map_err(|_| Failure::EphemeralKey)?;
+                .map_err(|_| Error::Decryption(Failure::EphemeralKey))?;
             Zeroizing::new(
                 p521::ecdh::diffie_hellman(k.to_nonzero_scalar(), p.as_affine())
                     .raw_secret_bytes()
                     .to_vec(),
             )
         }
-        _ => return Err(Failure::EphemeralKey.into()),
+        _ => return Err(Error::Decryption(Failure::EphemeralKey)),
     };
     if z.iter().all(|&b| b == 0) {
-        return Err(Failure::EphemeralKey.into());
+        return Err(Error::Decryption(Failure::EphemeralKey));
     }
     Ok(z)
 }
@@ -281,6 +286,14 @@ pub(crate) fn rsa_oaep_decrypt(
     }
 }
 
+fn wrong_key(alg: &Algorithm, given: &'static str) -> Error {
+    KeyError::WrongKeyType {
+        alg: alg.clone(),
+        key: given,
+    }
+    .into()
+}
+
 /// Makes the content key for `enc` and encrypts it to `key`, writing the parameters the
 /// algorithm needs (`epk`, `iv`, `tag`, `p2s`, `p2c`) into `header`.
 pub(crate) fn wrap<'k>(
@@ -313,27 +326,28 @@ fn wrap_with<'k>(
     let len = enc_len(enc)?;
     let new_cek = || match given {
         Some(c) if c.len() == len => Ok(c.clone()),
-        Some(_) => Err(Error::Encode("content key of the wrong length".into())),
+        Some(c) => Err(Error::Key(KeyError::Length {
+            expected: len,
+            actual: c.len(),
+        })),
         None => random(len),
     };
     let mgmt = Mgmt::of(&key.alg)?;
     let secret = || match &key.key {
         Public::Secret(s) => Ok(s),
-        _ => Err(Error::Key(format!("{} needs a shared key", key.alg))),
+        other => Err(wrong_key(&key.alg, other.kind())),
     };
     if given.is_some() && matches!(mgmt, Mgmt::Dir | Mgmt::EcdhEs(None)) {
-        return Err(Error::Encode(
-            "dir and ECDH-ES determine the content key themselves".into(),
-        ));
+        return Err(Error::ContentKeyNotAccepted(key.alg.clone()));
     }
     Ok(match mgmt {
         Mgmt::Dir => {
             let s = secret()?;
             if s.len() != len {
-                return Err(Error::Key(format!(
-                    "a dir key of {} bytes cannot serve {enc}, which needs {len}",
-                    s.len()
-                )));
+                return Err(Error::Key(KeyError::Length {
+                    expected: len,
+                    actual: s.len(),
+                }));
             }
             Prepared {
                 cek: Cow::Borrowed(s),
@@ -358,7 +372,12 @@ fn wrap_with<'k>(
         }
         Mgmt::Pbes2 { hash_len, kw } => {
             if !(MIN_P2C..=u64::from(u32::MAX)).contains(&p2c) {
-                return Err(Error::Encode(format!("p2c must be at least {MIN_P2C}")));
+                return Err(HeaderError::P2cOutOfRange {
+                    p2c,
+                    min: MIN_P2C,
+                    max: u64::from(u32::MAX),
+                }
+                .into());
             }
             let p2s = random(16)?;
             let kek = pbes2_kek(key.alg.as_str(), secret()?, &p2s, p2c, hash_len, kw)?;
@@ -386,15 +405,16 @@ fn wrap_with<'k>(
                     let cek = new_cek()?;
                     let encrypted_key = aes_kw_wrap(&kek, &cek)?;
                     Prepared {
-                cek: Cow::Owned(cek),
-                encrypted_key,
-            }
+                        cek: Cow::Owned(cek),
+                        encrypted_key,
+                    }
                 }
             }
         }
         Mgmt::RsaOaep { sha256 } => {
-            let Public::Rsa(pk) = &key.key else {
-                return Err(Error::Key(format!("{} needs an RSA key", key.alg)));
+            let pk = match &key.key {
+                Public::Rsa(pk) => pk,
+                other => return Err(wrong_key(&key.alg, other.kind())),
             };
             let cek = new_cek()?;
             let mut rng = getrandom::SysRng;
@@ -403,7 +423,7 @@ fn wrap_with<'k>(
             } else {
                 pk.encrypt(&mut rng, rsa::Oaep::<sha1::Sha1>::new(), &cek)
             }
-            .map_err(|e| Error::Encode(format!("RSA-OAEP: {e}")))?;
+            .map_err(|_| Error::Encryption(Failure::Encrypt))?;
             Prepared {
                 cek: Cow::Owned(cek),
                 encrypted_key,
@@ -429,73 +449,66 @@ pub(crate) fn unwrap<'k>(
     let mgmt = Mgmt::of(&key.alg)?;
     let secret = || match &key.key {
         Private::Secret(s) => Ok(s),
-        _ => Err(Error::Key(format!("{} needs a shared key", key.alg))),
+        other => Err(wrong_key(&key.alg, other.kind())),
     };
     let cek = match mgmt {
         Mgmt::Dir => {
             if !encrypted_key.is_empty() {
-                return Err(Failure::Unwrap.into());
+                return Err(Error::Decryption(Failure::Unwrap));
             }
             let secret = secret()?;
             if secret.len() != len {
-                return Err(Failure::KeyLength.into());
+                return Err(Error::Decryption(Failure::KeyLength));
             }
             return Ok(Cow::Borrowed(secret));
         }
-        Mgmt::AesKw(_) => aes_kw_unwrap(secret()?, encrypted_key)?,
+        Mgmt::AesKw(_) => aes_kw_unwrap(secret()?, encrypted_key).map_err(Error::Decryption)?,
         Mgmt::AesGcmKw(_) => gcm_unwrap(secret()?, encrypted_key, header)?,
         Mgmt::Pbes2 { hash_len, kw } => {
-            let p2c = header
-                .p2c
-                .ok_or_else(|| Error::Header("PBES2 needs \"p2c\"".into()))?;
+            let p2c = header.p2c.ok_or(HeaderError::Missing("p2c"))?;
             if p2c < MIN_P2C || p2c > policy.max_p2c {
-                return Err(Error::Header(format!(
-                    "\"p2c\" of {p2c} is outside {MIN_P2C}..={}",
-                    policy.max_p2c
-                )));
+                return Err(HeaderError::P2cOutOfRange {
+                    p2c,
+                    min: MIN_P2C,
+                    max: policy.max_p2c,
+                }
+                .into());
             }
-            let p2s = header
-                .p2s
-                .as_deref()
-                .ok_or_else(|| Error::Header("PBES2 needs \"p2s\"".into()))?;
+            let p2s = header.p2s.as_deref().ok_or(HeaderError::Missing("p2s"))?;
             if p2s.len() < MIN_P2S {
-                return Err(Error::Header(format!(
-                    "\"p2s\" is shorter than {MIN_P2S} bytes"
-                )));
+                return Err(HeaderError::P2sTooShort { min: MIN_P2S }.into());
             }
             let kek = pbes2_kek(key.alg.as_str(), secret()?, p2s, p2c, hash_len, kw)?;
-            aes_kw_unwrap(&kek, encrypted_key)?
+            aes_kw_unwrap(&kek, encrypted_key).map_err(Error::Decryption)?
         }
         Mgmt::EcdhEs(kw) => {
-            let epk = header
-                .epk
-                .as_ref()
-                .ok_or_else(|| Error::Header("ECDH-ES needs \"epk\"".into()))?;
+            let epk = header.epk.as_ref().ok_or(HeaderError::Missing("epk"))?;
             let z = ecdh_recipient(&key.key, epk)?;
             let apu = header.apu.as_deref().unwrap_or_default();
             let apv = header.apv.as_deref().unwrap_or_default();
             match kw {
                 None => {
                     if !encrypted_key.is_empty() {
-                        return Err(Failure::Unwrap.into());
+                        return Err(Error::Decryption(Failure::Unwrap));
                     }
                     concat_kdf(&z, enc.as_str(), apu, apv, len)
                 }
                 Some(n) => {
                     let kek = concat_kdf(&z, key.alg.as_str(), apu, apv, n);
-                    aes_kw_unwrap(&kek, encrypted_key)?
+                    aes_kw_unwrap(&kek, encrypted_key).map_err(Error::Decryption)?
                 }
             }
         }
         Mgmt::RsaOaep { sha256 } => {
-            let Private::Rsa(sk) = &key.key else {
-                return Err(Error::Key(format!("{} needs an RSA key", key.alg)));
+            let sk = match &key.key {
+                Private::Rsa(sk) => sk,
+                other => return Err(wrong_key(&key.alg, other.kind())),
             };
-            rsa_oaep_decrypt(sk, sha256, encrypted_key)?
+            rsa_oaep_decrypt(sk, sha256, encrypted_key).map_err(Error::Decryption)?
         }
     };
     if cek.len() != len {
-        return Err(Failure::KeyLength.into());
+        return Err(Error::Decryption(Failure::KeyLength));
     }
     Ok(Cow::Owned(cek))
 }

@@ -59,11 +59,9 @@ pub fn decrypt_then_verify<T: DeserializeOwned>(
     let cty = decrypted.header().cty.as_deref().unwrap_or_default();
     let cty = cty.strip_prefix("application/").unwrap_or(cty);
     if !cty.eq_ignore_ascii_case("JWT") {
-        return Err(Error::Header(
-            "not a nested JWT: \"cty\" must be \"JWT\"".into(),
-        ));
+        return Err(Error::Header(crate::HeaderError::NotNestedJwt));
     }
     let inner = std::str::from_utf8(decrypted.plaintext())
-        .map_err(|_| Error::Header("the nested JWT is not UTF-8".into()))?;
+        .map_err(|_| Error::Header(crate::HeaderError::NestedNotUtf8))?;
     verifier.verify::<T>(inner, validation).map_err(Error::Jws)
 }

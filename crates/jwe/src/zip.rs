@@ -11,7 +11,7 @@ pub(crate) fn deflate(data: &[u8]) -> Result<Vec<u8>, Error> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data)
         .and_then(|()| enc.finish())
-        .map_err(|e| Error::Encode(format!("DEFLATE: {e}")))
+        .map_err(Error::Compress)
 }
 
 /// Inflates at most `max` bytes; more, or invalid DEFLATE, is a failure. Reading stops at

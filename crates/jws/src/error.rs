@@ -24,6 +24,15 @@ pub enum KeyError {
     TooWeak(String),
     /// The key material is malformed.
     Invalid(String),
+    /// The key has the wrong length (in bytes) for its algorithm or content encryption.
+    Length {
+        /// The length needed.
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// The operating system's random generator failed while making a key.
+    Random,
     /// The JWK's `alg` names another algorithm than the one asked for.
     AlgorithmMismatch {
         /// The algorithm asked for.
@@ -45,11 +54,15 @@ impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnsupportedAlgorithm(alg) => {
-                write!(f, "algorithm \"{alg}\" is not supported for signatures")
+                write!(f, "algorithm \"{alg}\" is not one this key type serves")
             }
             Self::WrongKeyType { alg, key } => write!(f, "a {key} key cannot be used with {alg}"),
             Self::TooWeak(why) => write!(f, "key too weak: {why}"),
             Self::Invalid(why) => write!(f, "invalid key: {why}"),
+            Self::Length { expected, actual } => {
+                write!(f, "a key of {actual} bytes where {expected} are needed")
+            }
+            Self::Random => f.write_str("the operating system's random generator failed"),
             Self::AlgorithmMismatch { requested, jwk } => {
                 write!(f, "the JWK is for algorithm \"{jwk}\", not \"{requested}\"")
             }
@@ -164,8 +177,24 @@ pub enum Error {
     Jwk(JwkError),
     /// The operating system's random generator failed.
     Random,
-    /// The header or claims could not be serialized, or the options contradict each other.
-    Encode(String),
+    /// The header, the claims or a JSON serialization could not be written as JSON (a
+    /// `Serialize` implementation failed). Kept as `source()`.
+    Serialize(serde_json::Error),
+    /// A header parameter is given twice: JSON serialization headers share one namespace
+    /// (RFC 7515 7.2.1).
+    HeaderCollision(String),
+    /// An unencoded payload (RFC 7797) that must be written as text is not UTF-8.
+    UnencodedPayloadNotUtf8,
+    /// An attached unencoded payload of the compact serialization contains `.`
+    /// (RFC 7797 5.2).
+    UnencodedPayloadHasDot,
+    /// A JSON serialization needs at least one signature, the flattened one exactly one.
+    SignatureCount {
+        /// The number of signatures added.
+        signatures: usize,
+    },
+    /// The RSA private-key operation of a signature failed. Kept as `source()`.
+    Signing(rsa::Error),
 }
 
 impl fmt::Display for Error {
@@ -191,7 +220,24 @@ impl fmt::Display for Error {
             Self::Key(e) => e.fmt(f),
             Self::Jwk(e) => e.fmt(f),
             Self::Random => f.write_str("the operating system's random generator failed"),
-            Self::Encode(why) => write!(f, "cannot encode: {why}"),
+            Self::Serialize(e) => write!(f, "cannot serialize as JSON: {e}"),
+            Self::HeaderCollision(name) => write!(
+                f,
+                "header parameter \"{}\" is given twice",
+                jwt_claims::json::truncate(name)
+            ),
+            Self::UnencodedPayloadNotUtf8 => {
+                f.write_str("an unencoded payload written as text must be UTF-8")
+            }
+            Self::UnencodedPayloadHasDot => {
+                f.write_str("an attached unencoded payload must not contain '.' (RFC 7797 5.2)")
+            }
+            Self::SignatureCount { signatures: 0 } => f.write_str("no signature was added"),
+            Self::SignatureCount { signatures } => write!(
+                f,
+                "the flattened serialization has exactly one signature, not {signatures}"
+            ),
+            Self::Signing(e) => write!(f, "RSA signing failed: {e}"),
         }
     }
 }
@@ -204,6 +250,8 @@ impl std::error::Error for Error {
             Self::Json(e) => Some(e),
             Self::Key(e) => Some(e),
             Self::Jwk(e) => Some(e),
+            Self::Serialize(e) => Some(e),
+            Self::Signing(e) => Some(e),
             _ => None,
         }
     }

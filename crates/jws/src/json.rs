@@ -86,7 +86,7 @@ impl<'p> JsonSigner<'p> {
         if self.unencoded {
             std::str::from_utf8(self.payload)
                 .map(str::to_owned)
-                .map_err(|_| Error::Encode("an unencoded JSON payload must be UTF-8".into()))
+                .map_err(|_| Error::UnencodedPayloadNotUtf8)
         } else {
             Ok(base64url::encode(self.payload))
         }
@@ -97,7 +97,7 @@ impl<'p> JsonSigner<'p> {
     /// protected header's.
     ///
     /// # Errors
-    /// [`Error::Encode`] when the headers collide or cannot be serialized; a signing
+    /// [`Error::HeaderCollision`] when the headers collide, [`Error::Serialize`] when they cannot be serialized; a signing
     /// failure.
     pub fn sign(
         mut self,
@@ -109,19 +109,14 @@ impl<'p> JsonSigner<'p> {
         if self.unencoded {
             mark_unencoded(&mut protected);
         }
-        let protected_json =
-            serde_json::to_value(&protected).map_err(|e| Error::Encode(e.to_string()))?;
+        let protected_json = serde_json::to_value(&protected).map_err(Error::Serialize)?;
         if let (Some(unprotected), Value::Object(p)) = (&unprotected, &protected_json) {
             if let Some(name) = unprotected.keys().find(|k| p.contains_key(*k)) {
-                return Err(Error::Encode(format!(
-                    "header parameter \"{}\" is both protected and unprotected",
-                    strict::truncate(name)
-                )));
+                return Err(Error::HeaderCollision(name.clone()));
             }
         }
-        let protected_segment = base64url::encode(
-            serde_json::to_vec(&protected_json).map_err(|e| Error::Encode(e.to_string()))?,
-        );
+        let protected_segment =
+            base64url::encode(serde_json::to_vec(&protected_json).map_err(Error::Serialize)?);
         let payload = self.payload_segment()?;
         let signature =
             key.sign_parts(&[protected_segment.as_bytes(), b".", payload.as_bytes()])?;
@@ -146,10 +141,10 @@ impl<'p> JsonSigner<'p> {
     /// The general JWS JSON serialization.
     ///
     /// # Errors
-    /// [`Error::Encode`] without any signature.
+    /// [`Error::SignatureCount`] without any signature.
     pub fn general(&self) -> Result<String, Error> {
         if self.entries.is_empty() {
-            return Err(Error::Encode("no signature was added".into()));
+            return Err(Error::SignatureCount { signatures: 0 });
         }
         let mut doc = Map::new();
         if !self.detached {
@@ -164,25 +159,25 @@ impl<'p> JsonSigner<'p> {
                     .collect(),
             ),
         );
-        serde_json::to_string(&doc).map_err(|e| Error::Encode(e.to_string()))
+        serde_json::to_string(&doc).map_err(Error::Serialize)
     }
 
     /// The flattened JWS JSON serialization.
     ///
     /// # Errors
-    /// [`Error::Encode`] unless exactly one signature was added.
+    /// [`Error::SignatureCount`] unless exactly one signature was added.
     pub fn flattened(&self) -> Result<String, Error> {
         let [entry] = self.entries.as_slice() else {
-            return Err(Error::Encode(
-                "the flattened serialization carries exactly one signature".into(),
-            ));
+            return Err(Error::SignatureCount {
+                signatures: self.entries.len(),
+            });
         };
         let mut doc = Map::new();
         if !self.detached {
             doc.insert("payload".into(), Value::String(self.payload_segment()?));
         }
         doc.extend(Self::entry_object(entry));
-        serde_json::to_string(&doc).map_err(|e| Error::Encode(e.to_string()))
+        serde_json::to_string(&doc).map_err(Error::Serialize)
     }
 }
 
@@ -444,7 +439,7 @@ impl Verifier {
             }
         }
         let header = Header::from_json(
-            &serde_json::to_vec(&joint).map_err(|e| Error::Encode(e.to_string()))?,
+            &serde_json::to_vec(&joint).map_err(Error::Serialize)?,
             limits,
         )
         .map_err(Error::Json)?;

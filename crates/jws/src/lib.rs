@@ -18,7 +18,7 @@
 //! ```
 //! use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
 //!
-//! let key = SigningKey::generate(Algorithm::EdDSA, 0).unwrap().with_kid("2026-11");
+//! let key = SigningKey::generate(Algorithm::EdDSA).unwrap().with_kid("2026-11");
 //! let claims = Claims::new(())
 //!     .with_issuer("https://auth.example")
 //!     .with_subject("user-1")
@@ -48,13 +48,17 @@ mod sign;
 mod verify;
 
 pub use error::{Error, JwkError, KeyError};
-pub use jwk::{Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret};
+pub use jwk::{Curve, Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret};
 pub use jwk_set::JwkSet;
 pub use jwt_claims::{
     self, Algorithm, Audience, Claims, Clock, FixedClock, Header, Limits, NumericDate, PolicyError,
     RegisteredClaim, SystemClock, Unverified, Validation, ValidationError, base64url,
 };
-pub use key::{MIN_RSA_BITS, SigningKey, VerifyingKey, check_rsa_size};
+#[doc(hidden)]
+pub use key::check_rsa_size;
+pub use key::{KeySpec, MIN_RSA_BITS, SigningKey, VerifyingKey};
+#[doc(hidden)]
+pub use pem::{pem_document, pem_encode};
 pub use sign::{SignOptions, sign, sign_payload, sign_with_header};
 pub use verify::{Verified, VerifiedPayload, Verifier};
 

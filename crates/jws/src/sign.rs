@@ -80,13 +80,13 @@ pub(crate) fn mark_unencoded(header: &mut Header) {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(value).map_err(|e| Error::Encode(e.to_string()))
+    serde_json::to_vec(value).map_err(Error::Serialize)
 }
 
 /// Signs a JWT: header `{"alg": <key's>, "typ": "JWT", "kid": <key's, if any>}`.
 ///
 /// # Errors
-/// [`Error::Encode`] when the claims cannot be serialized; a signing failure.
+/// [`Error::Serialize`] when the claims cannot be serialized; a signing failure.
 ///
 /// ```
 /// use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
@@ -104,7 +104,7 @@ pub fn sign<T: Serialize>(key: &SigningKey, claims: &Claims<T>) -> Result<String
     // The key's JWT header is encoded once, when the key is built.
     let header = key.jwt_header_segment();
     let mut payload = Vec::with_capacity(512);
-    serde_json::to_writer(&mut payload, claims).map_err(|e| Error::Encode(e.to_string()))?;
+    serde_json::to_writer(&mut payload, claims).map_err(Error::Serialize)?;
     let mut token = String::with_capacity(
         header.len() + base64url::encoded_len(payload.len()) + base64url::encoded_len(512) + 2,
     );
@@ -134,8 +134,9 @@ pub fn sign_with_header<T: Serialize>(
 /// Signs raw payload bytes in the compact serialization.
 ///
 /// # Errors
-/// As [`sign_with_header`]; [`Error::Encode`] when an unencoded, attached payload is not
-/// valid UTF-8 or contains `.` (RFC 7797 5.2).
+/// As [`sign_with_header`]; [`Error::UnencodedPayloadNotUtf8`] or
+/// [`Error::UnencodedPayloadHasDot`] when an unencoded, attached payload is not valid UTF-8
+/// or contains `.` (RFC 7797 5.2).
 pub fn sign_payload(
     key: &SigningKey,
     payload: &[u8],
@@ -154,12 +155,9 @@ pub fn sign_payload(
     let signature = if options.unencoded {
         let signature = key.sign_parts(&[token.as_bytes(), payload])?;
         if !options.detached {
-            let text = std::str::from_utf8(payload)
-                .map_err(|_| Error::Encode("an unencoded attached payload must be UTF-8".into()))?;
+            let text = std::str::from_utf8(payload).map_err(|_| Error::UnencodedPayloadNotUtf8)?;
             if text.contains('.') {
-                return Err(Error::Encode(
-                    "an unencoded attached payload must not contain '.' (RFC 7797 5.2)".into(),
-                ));
+                return Err(Error::UnencodedPayloadHasDot);
             }
             token.push_str(text);
         }

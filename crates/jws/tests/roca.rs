@@ -46,7 +46,6 @@ fn an_rsalib_key_is_refused_from_every_form() {
     assert_eq!(key.n_bytes().len() * 8, 2048);
     let pkcs1_pem = data()["badkeys_pkcs1_pem"].as_str().unwrap().to_owned();
     let spki_pem = key.to_public_key_pem(Default::default()).unwrap();
-    let spki_der = key.to_public_key_der().unwrap();
     for alg in [Algorithm::RS256, Algorithm::PS512] {
         assert!(is_roca(
             &VerifyingKey::rsa(alg.clone(), key.clone()).unwrap_err()
@@ -56,9 +55,6 @@ fn an_rsalib_key_is_refused_from_every_form() {
         ));
         assert!(is_roca(
             &VerifyingKey::from_pem(alg.clone(), &spki_pem).unwrap_err()
-        ));
-        assert!(is_roca(
-            &VerifyingKey::from_public_key_der(alg.clone(), spki_der.as_bytes()).unwrap_err()
         ));
         assert!(is_roca(
             &VerifyingKey::rsa_components(alg.clone(), &key.n_bytes(), &key.e_bytes()).unwrap_err()
@@ -75,7 +71,7 @@ fn an_rsalib_key_is_refused_from_every_form() {
 
 #[test]
 fn ordinary_keys_pass() {
-    let signing = SigningKey::generate(Algorithm::RS256, 2048).unwrap();
+    let signing = SigningKey::generate(Algorithm::RS256).unwrap();
     let public = signing.verifying_key();
     let jwk = public.to_jwk();
     let json = jwk.to_public_json().unwrap();

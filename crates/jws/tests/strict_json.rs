@@ -18,7 +18,7 @@ fn duplicate(e: &Error) -> bool {
 
 #[test]
 fn nested_duplicates_in_signed_claims_are_refused() {
-    let key = SigningKey::generate(Algorithm::ES256, 0).unwrap();
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
     let verifier = Verifier::new(key.verifying_key());
     let v = Validation::new().allow_missing_exp();
     for payload in [
@@ -104,7 +104,7 @@ fn mixed_sets_with_a_shared_kid_verify_each_keys_tokens() {
     let hs = SigningKey::hmac(Algorithm::HS256, &[9; 32])
         .unwrap()
         .with_kid("k");
-    let ed = SigningKey::generate(Algorithm::EdDSA, 0)
+    let ed = SigningKey::generate(Algorithm::EdDSA)
         .unwrap()
         .with_kid("k");
     let set = jws::JwkSet::from_keys(vec![hs.to_jwk(), ed.verifying_key().to_jwk()]);
@@ -115,7 +115,7 @@ fn mixed_sets_with_a_shared_kid_verify_each_keys_tokens() {
         assert_eq!(verifier.verify_payload(&token).unwrap().payload(), b"x");
     }
     // Two keys of one type under one kid are ambiguous.
-    let other = SigningKey::generate(Algorithm::EdDSA, 0)
+    let other = SigningKey::generate(Algorithm::EdDSA)
         .unwrap()
         .with_kid("k");
     let ambiguous = jws::JwkSet::from_keys(vec![

@@ -10,6 +10,7 @@ use jws::{
 use serde::de::DeserializeOwned;
 
 use crate::deny::DenyList;
+use crate::error::TokenError;
 use crate::{AccessClaims, AuthError};
 
 /// A clock shared between the parts of the scheme.
@@ -117,18 +118,21 @@ impl Authenticator {
         let verified = match &self.decrypter {
             None => self
                 .verifier
-                .verify::<AccessClaims<T>>(token, &self.validation),
+                .verify::<AccessClaims<T>>(token, &self.validation)
+                .map_err(TokenError::Signature),
             Some(decrypter) => {
                 jwe::nested::decrypt_then_verify(token, decrypter, &self.verifier, &self.validation)
                     .map_err(|e| match e {
-                        jwe::Error::Jws(inner) => inner,
-                        other => jws::Error::Encode(format!("nested token: {other}")),
+                        jwe::Error::Jws(inner) => TokenError::Signature(inner),
+                        other => TokenError::Encryption(other),
                     })
             }
         }
         .map_err(|e| match e {
-            jws::Error::Validation(ValidationError::Expired { .. }) => AuthError::Expired,
-            other => AuthError::InvalidToken(other.to_string()),
+            TokenError::Signature(jws::Error::Validation(ValidationError::Expired { .. })) => {
+                AuthError::Expired
+            }
+            other => AuthError::InvalidToken(other),
         })?;
         if let Some(list) = &self.deny_list {
             let claims = verified.claims();
@@ -150,7 +154,7 @@ fn bearer(value: &str) -> Result<&str, AuthError> {
     }
     let token = match value.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim_start(),
-        Some(_) => return Err(AuthError::InvalidToken("not a Bearer token".into())),
+        Some(_) => return Err(AuthError::InvalidToken(TokenError::NotBearer)),
         None => value,
     };
     if token.is_empty() {

@@ -6,6 +6,39 @@ use crate::cookie::CookieError;
 use crate::keyring::KeyRingError;
 use crate::store::StoreError;
 
+/// Why an access token was refused: the underlying error, kept whole (and as `source()`)
+/// for the application's logs. Never send it to the client.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The `Authorization` value has a scheme other than `Bearer`.
+    NotBearer,
+    /// The signed token was refused: malformed, bad signature, unknown key, claims.
+    Signature(jws::Error),
+    /// The encrypted (nested) token was refused before its signature was checked.
+    Encryption(jwe::Error),
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotBearer => f.write_str("not a Bearer token"),
+            Self::Signature(e) => e.fmt(f),
+            Self::Encryption(e) => write!(f, "nested token: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::NotBearer => None,
+            Self::Signature(e) => Some(e),
+            Self::Encryption(e) => Some(e),
+        }
+    }
+}
+
 /// Why authentication, a refresh or a logout failed.
 ///
 /// The variants say what to do: [`AuthError::Expired`] means "refresh, then retry";
@@ -22,7 +55,7 @@ pub enum AuthError {
     Expired,
     /// The access token is invalid: malformed, bad signature, unknown or revoked key,
     /// wrong issuer, audience or type. The reason is for logs only.
-    InvalidToken(String),
+    InvalidToken(TokenError),
     /// The access token's session was logged out (its `sid` is on the deny-list).
     SessionRevoked,
     /// The refresh token is malformed, unknown, or its secret does not match.
@@ -80,6 +113,7 @@ impl std::error::Error for AuthError {
             Self::StoreUnavailable(e) => Some(e),
             Self::Cookie(e) => Some(e),
             Self::KeyRing(e) => Some(e),
+            Self::InvalidToken(e) => Some(e),
             _ => None,
         }
     }

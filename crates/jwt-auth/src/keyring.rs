@@ -240,7 +240,7 @@ pub struct KeyRing {
 }
 
 fn new_key(alg: &Algorithm, now: NumericDate, state: KeyState) -> Result<Entry, AuthError> {
-    let key = SigningKey::generate(alg.clone(), 2048)
+    let key = SigningKey::generate(alg.clone())
         .map_err(|e| KeyRingError::Key(e.to_string()))?
         .with_thumbprint_kid();
     Ok(Entry {

@@ -50,7 +50,7 @@ pub use authority::{
 pub use clock::ManualClock;
 pub use cookie::CookieError;
 pub use deny::DenyList;
-pub use error::AuthError;
+pub use error::{AuthError, TokenError};
 pub use keyring::{KeyEncryptionKey, KeyRing, KeyRingError, KeyState};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
