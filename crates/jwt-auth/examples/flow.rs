@@ -23,8 +23,8 @@ struct Profile {
 }
 
 /// The example stops (and exits non-zero) when the scheme does not behave as described.
-fn unexpected(what: &str) -> AuthError {
-    AuthError::Encode(format!("unexpected: {what}"))
+fn unexpected(what: &str) -> Box<dyn std::error::Error> {
+    format!("unexpected: {what}").into()
 }
 
 fn short(token: &str) -> String {
@@ -36,7 +36,7 @@ fn short(token: &str) -> String {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), AuthError> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::temp_dir().join(format!("jwt-auth-flow-{}.db", std::process::id()));
     println!(
         "1. SQLite store at {} (WAL, migrations applied on open)",

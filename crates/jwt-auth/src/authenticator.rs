@@ -40,7 +40,8 @@ impl Authenticator {
     /// for tokens of `issuer` addressed to `audience`.
     ///
     /// # Errors
-    /// [`AuthError::Key`] when no key of the set can verify.
+    /// [`AuthError::Key`] when the set is refused; [`AuthError::NoUsableKey`] when no key of
+    /// the set can verify.
     pub fn new(jwks: &JwkSet, issuer: &str, audience: &str) -> Result<Self, AuthError> {
         let mut allowed: Vec<Algorithm> = Vec::new();
         for jwk in jwks.keys() {
@@ -51,12 +52,9 @@ impl Authenticator {
                 allowed.push(alg.clone());
             }
         }
-        let verifier =
-            Verifier::from_jwk_set(jwks, &allowed).map_err(|e| AuthError::Key(e.to_string()))?;
+        let verifier = Verifier::from_jwk_set(jwks, &allowed).map_err(AuthError::Key)?;
         if verifier.keys().is_empty() {
-            return Err(AuthError::Key(
-                "the JWK Set holds no signature key with an \"alg\"".into(),
-            ));
+            return Err(AuthError::NoUsableKey);
         }
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {

@@ -331,7 +331,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     /// Logs `subject` in: a new session with its first token pair.
     ///
     /// # Errors
-    /// [`AuthError::StoreUnavailable`]; [`AuthError::Encode`] when `claims` do not
+    /// [`AuthError::StoreUnavailable`]; [`AuthError::Serialize`] when `claims` do not
     /// serialize as a JSON object.
     pub async fn login(&self, subject: &str, claims: T) -> Result<TokenPair, AuthError> {
         self.login_with(subject, claims, LoginOptions::default())
@@ -355,8 +355,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             metadata: options.metadata,
             claims,
         };
-        let session_json =
-            serde_json::to_string(&session).map_err(|e| AuthError::Encode(e.to_string()))?;
+        let session_json = serde_json::to_string(&session).map_err(AuthError::Serialize)?;
         let family = FamilyId::random()?;
         let expires_at = now.saturating_add(self.config.refresh_ttl);
         let (refresh_token, record) =
@@ -439,8 +438,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let header = Header::default().with_typ("at+jwt");
         let signed = {
             let ring = self.ring();
-            jws::sign_with_header(ring.active()?, header, &claims)
-                .map_err(|e| AuthError::Encode(e.to_string()))?
+            jws::sign_with_header(ring.active()?, header, &claims).map_err(AuthError::Sign)?
         };
         let token = match &self.config.encrypt_to {
             None => signed,
@@ -450,7 +448,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
                 signed.as_bytes(),
                 &EncryptOptions::new().with_cty("JWT"),
             )
-            .map_err(|e| AuthError::Key(format!("cannot encrypt the access token: {e}")))?,
+            .map_err(AuthError::Encrypt)?,
         };
         Ok((token, exp))
     }
@@ -512,8 +510,8 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         match self.store.rotate(&request).await? {
             // Signed only once the rotation holds: a reused token costs no signature.
             Rotation::Rotated(next) | Rotation::Repeated(next) => {
-                let session: Session<T> = serde_json::from_str(&next.session)
-                    .map_err(|e| AuthError::Encode(format!("stored session: {e}")))?;
+                let session: Session<T> =
+                    serde_json::from_str(&next.session).map_err(AuthError::Serialize)?;
                 let access = self.access_token(&next.subject, &next.family, &session, now)?;
                 let family = next.family.clone();
                 Ok(self.pair(access, next_token, &next, family, now))
@@ -661,8 +659,8 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     /// The `/.well-known/jwks.json` document.
     ///
     /// # Errors
-    /// [`AuthError::Encode`] (never in practice).
+    /// [`AuthError::Serialize`] (never in practice).
     pub fn jwks_json(&self) -> Result<String, AuthError> {
-        serde_json::to_string(&self.jwks()).map_err(|e| AuthError::Encode(e.to_string()))
+        serde_json::to_string(&self.jwks()).map_err(AuthError::Serialize)
     }
 }

@@ -75,13 +75,18 @@ pub enum AuthError {
     /// The key ring cannot be opened, was tampered with or rolled back, or cannot make the
     /// change asked of it.
     KeyRing(KeyRingError),
-    /// A key problem on the server: a key that cannot sign or encrypt, a JWK Set with no
-    /// usable key.
-    Key(String),
+    /// The JWK Set given to an [`Authenticator`](crate::Authenticator) was refused.
+    Key(jws::Error),
+    /// The JWK Set holds no signature key with an `alg`.
+    NoUsableKey,
+    /// Signing an access token failed.
+    Sign(jws::Error),
+    /// Encrypting an access token (nested JWT) failed.
+    Encrypt(jwe::Error),
     /// The operating system's random generator failed.
     Random,
-    /// Claims or session data could not be encoded or decoded.
-    Encode(String),
+    /// Claims or session data could not be written or read as JSON.
+    Serialize(serde_json::Error),
 }
 
 impl fmt::Display for AuthError {
@@ -100,9 +105,12 @@ impl fmt::Display for AuthError {
             Self::StoreUnavailable(e) => e.fmt(f),
             Self::Cookie(e) => e.fmt(f),
             Self::KeyRing(e) => write!(f, "key ring: {e}"),
-            Self::Key(why) => write!(f, "key error: {why}"),
+            Self::Key(e) => write!(f, "JWK Set refused: {e}"),
+            Self::NoUsableKey => f.write_str("the JWK Set holds no signature key with an \"alg\""),
+            Self::Sign(e) => write!(f, "cannot sign the access token: {e}"),
+            Self::Encrypt(e) => write!(f, "cannot encrypt the access token: {e}"),
             Self::Random => f.write_str("the operating system's random generator failed"),
-            Self::Encode(why) => write!(f, "cannot encode or decode: {why}"),
+            Self::Serialize(e) => write!(f, "cannot write or read JSON: {e}"),
         }
     }
 }
@@ -114,6 +122,9 @@ impl std::error::Error for AuthError {
             Self::Cookie(e) => Some(e),
             Self::KeyRing(e) => Some(e),
             Self::InvalidToken(e) => Some(e),
+            Self::Key(e) | Self::Sign(e) => Some(e),
+            Self::Encrypt(e) => Some(e),
+            Self::Serialize(e) => Some(e),
             _ => None,
         }
     }
@@ -163,7 +174,13 @@ impl AuthError {
     pub const fn status(&self) -> u16 {
         match self {
             Self::StoreUnavailable(_) => 503,
-            Self::KeyRing(_) | Self::Key(_) | Self::Random | Self::Encode(_) => 500,
+            Self::KeyRing(_)
+            | Self::Key(_)
+            | Self::NoUsableKey
+            | Self::Sign(_)
+            | Self::Encrypt(_)
+            | Self::Random
+            | Self::Serialize(_) => 500,
             Self::MissingToken
             | Self::Expired
             | Self::InvalidToken(_)
@@ -195,8 +212,11 @@ impl AuthError {
             | Self::StoreUnavailable(_)
             | Self::KeyRing(_)
             | Self::Key(_)
+            | Self::NoUsableKey
+            | Self::Sign(_)
+            | Self::Encrypt(_)
             | Self::Random
-            | Self::Encode(_) => format!("Bearer realm={realm}"),
+            | Self::Serialize(_) => format!("Bearer realm={realm}"),
             Self::Expired => format!(
                 "Bearer realm={realm}, error=\"invalid_token\", error_description=\"The access token expired\""
             ),

@@ -884,7 +884,7 @@ async fn concurrent_refreshes_without_grace_have_one_winner() {
 struct DownStore;
 
 fn down() -> StoreError {
-    StoreError("connection refused".into())
+    StoreError::Unavailable("connection refused".into())
 }
 
 impl Store for DownStore {

@@ -40,7 +40,7 @@ impl MemoryStore {
     fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
         self.state
             .lock()
-            .map_err(|_| StoreError("the in-memory store's lock is poisoned".into()))
+            .map_err(|_| StoreError::Inconsistent("the in-memory store's lock is poisoned"))
     }
 
     /// The number of records held (for tests and metrics).
@@ -56,7 +56,7 @@ impl Store for MemoryStore {
     async fn create_family(&self, first: &RefreshRecord) -> Result<(), StoreError> {
         let mut state = self.lock()?;
         if state.families.contains_key(&first.family) || state.records.contains_key(&first.id) {
-            return Err(StoreError("family or token id already exists".into()));
+            return Err(StoreError::Conflict("the family or token id"));
         }
         state.families.insert(
             first.family.clone(),
@@ -99,12 +99,12 @@ impl Store for MemoryStore {
             Writes::None => {}
             Writes::Consume { consumed, at, next } => {
                 if state.records.contains_key(&next.id) {
-                    return Err(StoreError("the successor's id already exists".into()));
+                    return Err(StoreError::Conflict("the successor's id"));
                 }
                 let record = state
                     .records
                     .get_mut(consumed)
-                    .ok_or_else(|| StoreError("the consumed record vanished".into()))?;
+                    .ok_or_else(|| StoreError::Inconsistent("the consumed record vanished"))?;
                 record.consumed_at = Some(at);
                 record.successor = Some(next.id);
                 state.records.insert(next.id, next.clone());

@@ -60,12 +60,12 @@ pub struct SqliteStore {
     closed: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
-fn db_error(e: &rusqlite::Error) -> StoreError {
-    StoreError(format!("SQLite: {e}"))
+fn db_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(Box::new(e))
 }
 
 fn closed_error() -> StoreError {
-    StoreError("the SQLite worker has stopped".into())
+    StoreError::Unavailable("the SQLite worker has stopped".into())
 }
 
 fn secs(date: NumericDate) -> i64 {
@@ -118,7 +118,7 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let mut conn = Connection::open(path).map_err(|e| db_error(&e))?;
+    let mut conn = Connection::open(path).map_err(db_error)?;
     let setup = |conn: &mut Connection| -> Result<(), OpenError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL for files (":memory:" answers "memory"); FULL so that a committed rotation
@@ -129,10 +129,8 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         migrate(conn)
     };
     setup(&mut conn).map_err(|e| match e {
-        OpenError::NewerSchema(version) => StoreError(format!(
-            "the database schema (version {version}) is newer than this version of jwt-auth"
-        )),
-        OpenError::Sqlite(other) => db_error(&other),
+        OpenError::NewerSchema(found) => StoreError::SchemaNewer { found },
+        OpenError::Sqlite(other) => db_error(other),
     })?;
     Ok(conn)
 }
@@ -205,7 +203,7 @@ impl SqliteStore {
                 // Nobody may be waiting for the close.
                 let _ = done.send(());
             })
-            .map_err(|e| StoreError(format!("cannot start the SQLite worker: {e}")))?;
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
         Ok(Self {
             jobs: Some(jobs),
             closed: Some(closed),
@@ -235,7 +233,7 @@ impl SqliteStore {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn| {
             // The caller may have gone away; then nobody needs the answer.
-            let _ = reply.send(f(conn).map_err(|e| db_error(&e)));
+            let _ = reply.send(f(conn).map_err(db_error));
         });
         self.jobs
             .as_ref()
