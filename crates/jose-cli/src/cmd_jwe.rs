@@ -182,16 +182,13 @@ pub(crate) fn decryption_keys(file: &KeyFile, given: &[Algorithm]) -> Result<Vec
 }
 
 /// A decrypter for these keys and content encryptions.
-pub(crate) fn decrypter(keys: Vec<DecryptionKey>, encs: &[EncryptionAlgorithm]) -> Decrypter {
-    let mut algs: Vec<Algorithm> = Vec::new();
-    for k in &keys {
-        if !algs.contains(k.alg()) {
-            algs.push(k.alg().clone());
-        }
-    }
+pub(crate) fn decrypter(
+    keys: Vec<DecryptionKey>,
+    encs: &[EncryptionAlgorithm],
+) -> Result<Decrypter> {
     Decrypter::from_keys(keys)
-        .with_algorithms(&algs)
-        .with_encryption_algorithms(encs)
+        .with_allowed_encryption_algorithms(encs)
+        .map_err(CliError::usage)
 }
 
 /// `jose decrypt`.
@@ -214,7 +211,7 @@ pub(crate) fn decrypt(args: &DecryptArgs) -> Result<()> {
         }
         (None, key) => decryption_keys(&KeyFile::load(key.as_deref())?, &args.alg)?,
     };
-    let mut decrypter = decrypter(keys, &args.enc).with_max_p2c(args.max_p2c);
+    let mut decrypter = decrypter(keys, &args.enc)?.with_max_p2c(args.max_p2c);
     if args.allow_zip {
         decrypter = decrypter.allow_default_compression();
     }

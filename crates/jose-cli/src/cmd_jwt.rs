@@ -131,7 +131,7 @@ pub(crate) fn verify(args: &JwtVerifyArgs) -> Result<()> {
         None => None,
         Some(path) => {
             let keys = decryption_keys(&KeyFile::load(Some(path))?, &args.decrypt_alg)?;
-            Some(decrypter(keys, &args.enc))
+            Some(decrypter(keys, &args.enc)?)
         }
     };
     let token = read_token(args.token.as_ref())?;

@@ -151,12 +151,7 @@ impl Decrypter {
     #[must_use]
     pub fn from_keys(keys: impl IntoIterator<Item = DecryptionKey>) -> Self {
         let keys: Vec<DecryptionKey> = keys.into_iter().collect();
-        let mut algs: Vec<Algorithm> = Vec::new();
-        for k in &keys {
-            if !algs.contains(k.alg()) {
-                algs.push(k.alg().clone());
-            }
-        }
+        let algs = jws::select::algorithms_of(&keys);
         let known_headers = keys.iter().flat_map(header_forms).collect();
         Self {
             keys,
@@ -165,23 +160,37 @@ impl Decrypter {
             limits: Limits::default(),
             max_p2c: DEFAULT_MAX_P2C,
             max_inflated: None,
-            max_candidates: 4,
+            max_candidates: jws::select::DEFAULT_MAX_CANDIDATES,
             known_headers,
         }
     }
 
-    /// Allows only these content encryption algorithms.
-    #[must_use]
-    pub fn with_encryption_algorithms(mut self, encs: &[EncryptionAlgorithm]) -> Self {
+    /// Restricts the allowed content encryption algorithms further.
+    ///
+    /// # Errors
+    /// [`Error::EncryptionNotAllowed`] for an algorithm this crate does not implement.
+    pub fn with_allowed_encryption_algorithms(
+        mut self,
+        encs: &[EncryptionAlgorithm],
+    ) -> Result<Self, Error> {
+        if let Some(unknown) = encs.iter().find(|e| cek_len(e).is_none()) {
+            return Err(Error::EncryptionNotAllowed(unknown.clone()));
+        }
         self.encs.retain(|e| encs.contains(e));
-        self
+        Ok(self)
     }
 
-    /// Allows only these key management algorithms.
-    #[must_use]
-    pub fn with_algorithms(mut self, algs: &[Algorithm]) -> Self {
+    /// Restricts the allowed key management algorithms further.
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmNotAllowed`] for a non-JWE algorithm, [`Error::Rsa1_5Refused`]
+    /// for `RSA1_5`.
+    pub fn with_allowed_algorithms(mut self, algs: &[Algorithm]) -> Result<Self, Error> {
+        for alg in algs {
+            Mgmt::of(alg)?;
+        }
         self.algs.retain(|a| algs.contains(a));
-        self
+        Ok(self)
     }
 
     /// Uses these limits (token size, JSON depth).
@@ -268,19 +277,7 @@ impl Decrypter {
         header: &'a Header,
         alg: &'a Algorithm,
     ) -> impl Iterator<Item = &'a DecryptionKey> + 'a {
-        let kid = header.kid.as_deref();
-        let by_kid = kid.is_some() && self.keys.iter().any(|k| k.alg() == alg && k.kid() == kid);
-        self.keys
-            .iter()
-            .filter(move |k| {
-                k.alg() == alg
-                    && if by_kid {
-                        k.kid() == kid
-                    } else {
-                        kid.is_none() || k.kid().is_none()
-                    }
-            })
-            .take(self.max_candidates)
+        jws::select::candidates(&self.keys, alg, header.kid.as_deref(), self.max_candidates)
     }
 
     /// Tries each candidate key: unwrap (or a random key in its place), decrypt, inflate.
@@ -488,11 +485,95 @@ mod tests {
             &EncryptOptions::new(),
         )
         .unwrap();
-        let decrypter =
-            Decrypter::new(key).with_encryption_algorithms(&[EncryptionAlgorithm::A128GCM]);
+        let decrypter = Decrypter::new(key)
+            .with_allowed_encryption_algorithms(&[EncryptionAlgorithm::A128GCM])
+            .unwrap();
         assert!(matches!(
             decrypter.decrypt(&token),
             Err(Error::EncryptionNotAllowed(EncryptionAlgorithm::A256GCM))
         ));
+    }
+
+    #[test]
+    fn key_selection_by_kid_with_fallback_and_bound() {
+        let key = |b: u8| DecryptionKey::symmetric(Algorithm::A128KW, &[b; 16]).unwrap();
+        let a = key(1).with_kid("a");
+        let anon = key(3);
+        let seal = |k: &DecryptionKey| {
+            crate::encrypt(
+                &k.encryption_key(),
+                EncryptionAlgorithm::A128GCM,
+                b"x",
+                &EncryptOptions::new(),
+            )
+            .unwrap()
+        };
+        let decrypter = Decrypter::from_keys([a.clone(), anon.clone()]);
+        assert_eq!(decrypter.decrypt(&seal(&a)).unwrap().kid(), Some("a"));
+        // An unknown kid: only the key without kid stands in.
+        assert_eq!(
+            decrypter
+                .decrypt(&seal(&anon.clone().with_kid("zz")))
+                .unwrap()
+                .kid(),
+            None
+        );
+        assert!(matches!(
+            decrypter.decrypt(&seal(&key(2).with_kid("zz"))),
+            Err(Error::Decryption(_))
+        ));
+        // A kid-bearing key never answers for another kid.
+        let only_a = Decrypter::new(a.clone());
+        assert!(matches!(
+            only_a.decrypt(&seal(&key(1).with_kid("b"))),
+            Err(Error::NoMatchingKey)
+        ));
+        // No kid: every key of the algorithm, up to the bound.
+        assert!(decrypter.decrypt(&seal(&anon)).is_ok());
+        let one = decrypter.clone().with_max_candidates(1);
+        assert!(matches!(
+            one.decrypt(&seal(&anon)),
+            Err(Error::Decryption(_))
+        ));
+        assert!(one.decrypt(&seal(&key(1))).is_ok());
+    }
+
+    #[test]
+    fn allowed_algorithm_builders_refuse_what_they_cannot_allow() {
+        let d = || Decrypter::new(DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16]).unwrap());
+        assert!(matches!(
+            d().with_allowed_algorithms(&[Algorithm::HS256]),
+            Err(Error::AlgorithmNotAllowed(Algorithm::HS256))
+        ));
+        assert!(matches!(
+            d().with_allowed_algorithms(&[Algorithm::RSA1_5]),
+            Err(Error::Rsa1_5Refused)
+        ));
+        let unknown = EncryptionAlgorithm::from_name("A512GCM");
+        assert!(matches!(
+            d().with_allowed_encryption_algorithms(&[unknown.clone()]),
+            Err(Error::EncryptionNotAllowed(e)) if e == unknown
+        ));
+        // Restricting to another key management algorithm leaves nothing allowed.
+        let token = crate::encrypt(
+            &DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16])
+                .unwrap()
+                .encryption_key(),
+            EncryptionAlgorithm::A128GCM,
+            b"x",
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+        let narrowed = d().with_allowed_algorithms(&[Algorithm::A256KW]).unwrap();
+        assert!(matches!(
+            narrowed.decrypt(&token),
+            Err(Error::AlgorithmNotAllowed(Algorithm::A128KW))
+        ));
+        assert!(
+            d().with_allowed_algorithms(&[Algorithm::A128KW])
+                .unwrap()
+                .decrypt(&token)
+                .is_ok()
+        );
     }
 }

@@ -104,6 +104,15 @@ pub struct DecryptionKey {
     pub(crate) key: Private,
 }
 
+impl jws::select::SelectableKey for DecryptionKey {
+    fn alg(&self) -> &Algorithm {
+        &self.alg
+    }
+    fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
 impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EncryptionKey")

@@ -292,7 +292,9 @@ fn wrong_key_wrong_enc_wrong_sizes_and_alg_mismatch() {
         .unwrap_err();
     assert_eq!(err.to_string(), "decryption failed");
     // An enc the decrypter does not allow.
-    let strict = Decrypter::new(key).with_encryption_algorithms(&[EncryptionAlgorithm::A256GCM]);
+    let strict = Decrypter::new(key)
+        .with_allowed_encryption_algorithms(&[EncryptionAlgorithm::A256GCM])
+        .unwrap();
     assert!(matches!(
         strict.decrypt(&token),
         Err(Error::EncryptionNotAllowed(_))

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod json;
+pub mod select;
 
 mod error;
 mod hash;

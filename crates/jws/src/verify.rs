@@ -12,6 +12,7 @@ use jwt_claims::{
 };
 use serde::de::{Deserialize, DeserializeOwned};
 
+use crate::select;
 use crate::{Error, Jwk, JwkSet, KeyError, VerifyingKey};
 
 /// The largest signature accepted: RSA 8192 bits.
@@ -195,16 +196,13 @@ fn check_allowed(allowed: &[Algorithm]) -> Result<(), KeyError> {
 }
 
 impl Verifier {
-    /// The default number of keys tried for one token.
-    pub const DEFAULT_MAX_CANDIDATES: usize = 4;
-
     fn build(keys: Vec<VerifyingKey>, allowed: Vec<Algorithm>) -> Self {
         let known_headers = keys.iter().flat_map(header_forms).collect();
         Self {
             keys,
             allowed,
             limits: Limits::default(),
-            max_candidates: Self::DEFAULT_MAX_CANDIDATES,
+            max_candidates: select::DEFAULT_MAX_CANDIDATES,
             unencoded: false,
             known_headers,
         }
@@ -221,12 +219,7 @@ impl Verifier {
     #[must_use]
     pub fn from_keys(keys: impl IntoIterator<Item = VerifyingKey>) -> Self {
         let keys: Vec<VerifyingKey> = keys.into_iter().collect();
-        let mut allowed: Vec<Algorithm> = Vec::new();
-        for key in &keys {
-            if !allowed.contains(key.alg()) {
-                allowed.push(key.alg().clone());
-            }
-        }
+        let allowed = select::algorithms_of(&keys);
         Self::build(keys, allowed)
     }
 
@@ -456,23 +449,8 @@ impl Verifier {
         signature: &[u8],
     ) -> Result<Option<String>, Error> {
         let token_kid = header.kid.as_deref();
-        // By kid when a trusted key has the token's kid; else, for a token without kid,
-        // any key of the algorithm; else keys without a kid stand in.
-        let by_kid = token_kid.is_some()
-            && self
-                .keys
-                .iter()
-                .any(|k| k.alg() == alg && k.kid() == token_kid);
-        let candidates = self.keys.iter().filter(|k| {
-            k.alg() == alg
-                && if by_kid {
-                    k.kid() == token_kid
-                } else {
-                    token_kid.is_none() || k.kid().is_none()
-                }
-        });
         let mut tried = 0;
-        for key in candidates.take(self.max_candidates) {
+        for key in select::candidates(&self.keys, alg, token_kid, self.max_candidates) {
             tried += 1;
             if key.verify_parts(input, signature) {
                 return Ok(key.kid().map(str::to_owned));
@@ -567,5 +545,146 @@ mod tests {
         let segment = token.split('.').next().unwrap();
         let known: KnownHeaders = header_forms(&signer.verifying_key()).into_iter().collect();
         assert!(known.get(segment).is_some());
+    }
+
+    fn hs256() -> SigningKey {
+        SigningKey::hmac(Algorithm::HS256, &[1; 32]).unwrap()
+    }
+
+    #[test]
+    fn signature_segments_empty_oversized_or_not_base64url_are_invalid() {
+        let mut small = [0u8; SMALL_SIGNATURE];
+        let mut large = Vec::new();
+        assert!(matches!(
+            decode_signature("", &mut small, &mut large),
+            Err(Error::InvalidSignature)
+        ));
+        assert!(matches!(
+            decode_signature("!!!!", &mut small, &mut large),
+            Err(Error::InvalidSignature)
+        ));
+        // MAX_SIGNATURE bytes decode; one more is refused before decoding.
+        let max = base64url::encode(vec![7u8; MAX_SIGNATURE]);
+        assert_eq!(
+            decode_signature(&max, &mut small, &mut large)
+                .unwrap()
+                .len(),
+            MAX_SIGNATURE
+        );
+        let over = base64url::encode(vec![7u8; MAX_SIGNATURE + 1]);
+        assert!(matches!(
+            decode_signature(&over, &mut small, &mut large),
+            Err(Error::InvalidSignature)
+        ));
+        // Small signatures decode into the stack buffer, large ones beside it.
+        let one = base64url::encode([9u8]);
+        assert_eq!(decode_signature(&one, &mut small, &mut large).unwrap(), [9]);
+    }
+
+    #[test]
+    fn a_non_signature_algorithm_cannot_be_allowed() {
+        let jwk = hs256().to_jwk();
+        let set = JwkSet::from_keys(vec![jwk.clone()]);
+        for alg in [Algorithm::None, Algorithm::Dir, Algorithm::A128KW] {
+            let refused = |r: Result<Verifier, Error>| matches!(r, Err(Error::Key(KeyError::UnsupportedAlgorithm(ref a))) if *a == alg);
+            assert!(
+                refused(Verifier::from_jwk_set(&set, &[alg.clone()])),
+                "{alg}"
+            );
+            assert!(refused(Verifier::from_jwk(
+                &jwk,
+                &[Algorithm::HS256, alg.clone()]
+            )));
+            assert!(refused(
+                Verifier::new(hs256().verifying_key()).with_allowed_algorithms(&[alg.clone()])
+            ));
+        }
+    }
+
+    #[test]
+    fn jwks_whose_use_or_key_ops_forbid_verifying_give_no_key() {
+        let base = hs256().to_jwk();
+        let mut enc_use = base.clone();
+        enc_use.key_use = Some("enc".into());
+        let mut sign_only = base.clone();
+        sign_only.key_ops = Some(vec!["sign".into()]);
+        let mut verify_ok = base.clone();
+        verify_ok.key_use = Some("sig".into());
+        verify_ok.key_ops = Some(vec!["sign".into(), "verify".into()]);
+        let allowed = [Algorithm::HS256];
+        for forbidden in [&enc_use, &sign_only] {
+            assert!(keys_of(forbidden, &allowed).unwrap().is_empty());
+            assert!(matches!(
+                Verifier::from_jwk(forbidden, &allowed),
+                Err(Error::Key(KeyError::UsageNotPermitted(_)))
+            ));
+        }
+        assert_eq!(keys_of(&verify_ok, &allowed).unwrap().len(), 1);
+        assert_eq!(keys_of(&base, &allowed).unwrap().len(), 1);
+        // A token signed by the key is refused by a set that holds it for signing only.
+        let token = crate::sign(&hs256(), &Claims::new(())).unwrap();
+        let set = JwkSet::from_keys(vec![sign_only]);
+        let verifier = Verifier::from_jwk_set(&set, &allowed).unwrap();
+        assert!(matches!(
+            verifier.verify::<()>(&token, &Validation::new()),
+            Err(Error::NoMatchingKey { kid: None })
+        ));
+    }
+
+    #[test]
+    fn kid_selection_through_the_verifier() {
+        let a = SigningKey::hmac(Algorithm::HS256, &[1; 32])
+            .unwrap()
+            .with_kid("a");
+        let b = SigningKey::hmac(Algorithm::HS256, &[2; 32])
+            .unwrap()
+            .with_kid("b");
+        let anon = SigningKey::hmac(Algorithm::HS256, &[3; 32]).unwrap();
+        let verifier = Verifier::from_keys([a.verifying_key(), anon.verifying_key()]);
+        let claims = Claims::new(());
+        let policy = Validation::new().allow_missing_exp();
+        // A known kid: its key, and only its key.
+        let by_a = crate::sign(&a, &claims).unwrap();
+        assert_eq!(
+            verifier.verify::<()>(&by_a, &policy).unwrap().kid(),
+            Some("a")
+        );
+        // An unknown kid: the key without kid stands in, and a key with another kid never.
+        let by_b = crate::sign(&b, &claims).unwrap();
+        assert!(matches!(
+            verifier.verify::<()>(&by_b, &policy),
+            Err(Error::InvalidSignature)
+        ));
+        let anon_as_b = crate::sign(&anon.clone().with_kid("b"), &claims).unwrap();
+        assert_eq!(
+            verifier.verify::<()>(&anon_as_b, &policy).unwrap().kid(),
+            None
+        );
+        // No kid: every key of the algorithm may answer.
+        let by_anon = crate::sign(&anon, &claims).unwrap();
+        assert!(verifier.verify::<()>(&by_anon, &policy).is_ok());
+        let a_without_kid = SigningKey::hmac(Algorithm::HS256, &[1; 32]).unwrap();
+        let by_a_bare = crate::sign(&a_without_kid, &claims).unwrap();
+        assert_eq!(
+            verifier.verify::<()>(&by_a_bare, &policy).unwrap().kid(),
+            Some("a")
+        );
+        // The bound on candidates: with one, only the first key of the algorithm is tried.
+        let one = verifier.clone().with_max_candidates(1);
+        assert!(matches!(
+            one.verify::<()>(&by_anon, &policy),
+            Err(Error::InvalidSignature)
+        ));
+        assert!(
+            one.with_max_candidates(0)
+                .verify::<()>(&by_a_bare, &policy)
+                .is_ok()
+        );
+        // A set with only kid-bearing keys answers an unknown kid with no key at all.
+        let only_a = Verifier::new(a.verifying_key());
+        assert!(matches!(
+            only_a.verify::<()>(&by_b, &policy),
+            Err(Error::NoMatchingKey { kid: Some(ref k) }) if k == "b"
+        ));
     }
 }

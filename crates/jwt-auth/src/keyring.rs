@@ -151,8 +151,8 @@ impl KeyEncryptionKey {
 
     fn open(&self, sealed: &str) -> Result<Zeroizing<Vec<u8>>, AuthError> {
         Decrypter::new(self.seal.clone())
-            .with_encryption_algorithms(&[EncryptionAlgorithm::A256GCM])
-            .decrypt(sealed)
+            .with_allowed_encryption_algorithms(&[EncryptionAlgorithm::A256GCM])
+            .and_then(|d| d.decrypt(sealed))
             .map(jwe::Decrypted::into_plaintext)
             .map_err(|_| KeyRingError::Integrity.into())
     }

@@ -733,7 +733,8 @@ async fn other_algorithms_and_nested_access_tokens() {
     );
     let auth = f.authenticator().with_decrypter(
         jwe::Decrypter::new(rs_key)
-            .with_encryption_algorithms(&[jwe::EncryptionAlgorithm::A256GCM]),
+            .with_allowed_encryption_algorithms(&[jwe::EncryptionAlgorithm::A256GCM])
+            .unwrap(),
     );
     let verified = auth.authenticate::<App>(&pair.access_token).unwrap();
     assert_eq!(verified.claims().sub.as_deref(), Some("ann"));
