@@ -4,7 +4,7 @@ use jws::{Algorithm, SigningKey, Verifier};
 
 pub fn signing_keys() -> Vec<SigningKey> {
     vec![
-        SigningKey::hmac(Algorithm::HS256, &[1; 32]).unwrap().with_kid("hs"),
+        SigningKey::symmetric(Algorithm::HS256, &[1; 32]).unwrap().with_kid("hs"),
         SigningKey::ed25519(&[2; 32]).unwrap().with_kid("ed"),
         SigningKey::ecdsa(Algorithm::ES256, &[3; 32]).unwrap().with_kid("es"),
     ]

@@ -146,7 +146,7 @@ impl Material {
                 Self {
                     alg,
                     floor: Floor::Hs256(Hmac::new_from_slice(&secret).unwrap()),
-                    jws_signer: jws::SigningKey::hmac(jws::Algorithm::HS256, &secret).unwrap(),
+                    jws_signer: jws::SigningKey::symmetric(jws::Algorithm::HS256, &secret).unwrap(),
                     secret,
                     pkcs8: Vec::new(),
                     rsa_pkcs1: Vec::new(),

@@ -79,7 +79,10 @@ pub(crate) fn verifier(file: &KeyFile, allowed: &[jws::Algorithm]) -> Result<Ver
     let built = if file.is_set {
         Verifier::from_jwk_set(&file.to_set(), allowed)
     } else {
-        Verifier::from_jwk(file.single("one key expected")?, allowed)
+        Verifier::from_jwk_set(
+            &jws::JwkSet::from(file.single("one key expected")?.clone()),
+            allowed,
+        )
     };
     let verifier = built.map_err(|e| match e {
         jws::Error::Key(KeyError::UnsupportedAlgorithm(alg)) => {

@@ -6,7 +6,7 @@
 //! use jws::{Algorithm, Header, SigningKey, Verifier};
 //!
 //! let ed = SigningKey::ed25519(&[1u8; 32]).unwrap().with_kid("ed");
-//! let hs = SigningKey::hmac(Algorithm::HS256, &[2u8; 32]).unwrap().with_kid("hs");
+//! let hs = SigningKey::symmetric(Algorithm::HS256, &[2u8; 32]).unwrap().with_kid("hs");
 //! let json = JsonSigner::new(b"payload")
 //!     .sign(&ed, Header::default(), None).unwrap()
 //!     .sign(&hs, Header::default(), None).unwrap()

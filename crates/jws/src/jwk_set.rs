@@ -179,6 +179,13 @@ impl Serialize for JwkSet {
     }
 }
 
+/// A set of one key.
+impl From<Jwk> for JwkSet {
+    fn from(jwk: Jwk) -> Self {
+        Self::from_keys(vec![jwk])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use crate::{Error, KeyError, SigningKey};
 /// ```
 /// use jws::{Algorithm, Header, SignOptions, SigningKey, Verifier};
 ///
-/// let key = SigningKey::hmac(Algorithm::HS256, &[7u8; 32]).unwrap();
+/// let key = SigningKey::symmetric(Algorithm::HS256, &[7u8; 32]).unwrap();
 /// let token = jws::sign_payload(&key, b"hello", &SignOptions::new()).unwrap();
 /// let verified = Verifier::new(key.verifying_key()).verify_payload(&token).unwrap();
 /// assert_eq!(verified.payload(), b"hello");

@@ -132,7 +132,7 @@ impl VerifiedPayload {
 /// ```
 /// use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
 ///
-/// let key = SigningKey::hmac(Algorithm::HS256, &[42u8; 32]).unwrap();
+/// let key = SigningKey::symmetric(Algorithm::HS256, &[42u8; 32]).unwrap();
 /// let claims = Claims::new(()).with_issuer("me").with_lifetime(NumericDate::now(), 60);
 /// let token = jws::sign(&key, &claims).unwrap();
 ///
@@ -223,35 +223,27 @@ impl Verifier {
         Self::build(keys, allowed)
     }
 
-    /// A verifier trusting the signature keys of a JWK Set, for the `allowed` algorithms.
-    /// A key with an `alg` serves that algorithm if allowed; a key without serves each
-    /// allowed algorithm of its kind. Keys for encryption (`use: enc`), and keys that fit
-    /// no allowed algorithm, are left out.
+    /// A verifier trusting the signature keys of a JWK Set (or of one JWK: `&jwk.into()`),
+    /// for the `allowed` algorithms. A key with an `alg` serves that algorithm if allowed;
+    /// a key without serves each allowed algorithm of its kind. Keys for encryption
+    /// (`use: enc`, `key_ops` without `verify`), and keys that fit no allowed algorithm,
+    /// are left out. For one key and one algorithm, [`Jwk::verifying_key`] and
+    /// [`Verifier::new`] say the same more directly.
     ///
     /// # Errors
     /// [`KeyError::UnsupportedAlgorithm`] when `allowed` names `none` or a non-signature
-    /// algorithm; [`KeyError`] when a key fit for an allowed algorithm is invalid (e.g. a
-    /// weak RSA key).
+    /// algorithm; [`KeyError::UsageNotPermitted`] when no key of the set is left;
+    /// [`KeyError`] when a key fit for an allowed algorithm is invalid (e.g. a weak RSA
+    /// key).
     pub fn from_jwk_set(set: &JwkSet, allowed: &[Algorithm]) -> Result<Self, Error> {
         check_allowed(allowed)?;
         let mut keys = Vec::new();
         for jwk in set.keys() {
             keys.extend(keys_of(jwk, allowed)?);
         }
-        Ok(Self::build(keys, allowed.to_vec()))
-    }
-
-    /// A verifier trusting one JWK, for the `allowed` algorithms (see
-    /// [`Verifier::from_jwk_set`]).
-    ///
-    /// # Errors
-    /// As [`Verifier::from_jwk_set`]; also when the JWK fits no allowed algorithm.
-    pub fn from_jwk(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Self, Error> {
-        check_allowed(allowed)?;
-        let keys = keys_of(jwk, allowed)?;
         if keys.is_empty() {
             return Err(KeyError::UsageNotPermitted(
-                "the JWK fits none of the allowed algorithms".into(),
+                "no key: the JWK Set fits none of the allowed algorithms for verifying".into(),
             )
             .into());
         }
@@ -519,7 +511,7 @@ mod tests {
     #[test]
     fn known_headers_are_exactly_what_parsing_gives() {
         let keys = [
-            SigningKey::hmac(Algorithm::HS256, &[1; 32])
+            SigningKey::symmetric(Algorithm::HS256, &[1; 32])
                 .unwrap()
                 .verifying_key(),
             SigningKey::ed25519(&[2; 32])
@@ -548,7 +540,7 @@ mod tests {
     }
 
     fn hs256() -> SigningKey {
-        SigningKey::hmac(Algorithm::HS256, &[1; 32]).unwrap()
+        SigningKey::symmetric(Algorithm::HS256, &[1; 32]).unwrap()
     }
 
     #[test]
@@ -591,8 +583,8 @@ mod tests {
                 refused(Verifier::from_jwk_set(&set, &[alg.clone()])),
                 "{alg}"
             );
-            assert!(refused(Verifier::from_jwk(
-                &jwk,
+            assert!(refused(Verifier::from_jwk_set(
+                &JwkSet::from(Jwk::clone(&jwk)),
                 &[Algorithm::HS256, alg.clone()]
             )));
             assert!(refused(
@@ -615,31 +607,38 @@ mod tests {
         for forbidden in [&enc_use, &sign_only] {
             assert!(keys_of(forbidden, &allowed).unwrap().is_empty());
             assert!(matches!(
-                Verifier::from_jwk(forbidden, &allowed),
+                Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(forbidden)), &allowed),
                 Err(Error::Key(KeyError::UsageNotPermitted(_)))
             ));
         }
         assert_eq!(keys_of(&verify_ok, &allowed).unwrap().len(), 1);
         assert_eq!(keys_of(&base, &allowed).unwrap().len(), 1);
-        // A token signed by the key is refused by a set that holds it for signing only.
+        // A set whose only key is for signing gives no verifier; beside another key, the
+        // signing-only key is never tried: its own token does not verify.
         let token = crate::sign(&hs256(), &Claims::new(())).unwrap();
-        let set = JwkSet::from_keys(vec![sign_only]);
-        let verifier = Verifier::from_jwk_set(&set, &allowed).unwrap();
         assert!(matches!(
-            verifier.verify::<()>(&token, &Validation::new()),
-            Err(Error::NoMatchingKey { kid: None })
+            Verifier::from_jwk_set(&JwkSet::from(sign_only.clone()), &allowed),
+            Err(Error::Key(KeyError::UsageNotPermitted(_)))
+        ));
+        let other = SigningKey::symmetric(Algorithm::HS256, &[2; 32]).unwrap().to_jwk();
+        let set = JwkSet::from_keys(vec![sign_only, enc_use, other]);
+        let verifier = Verifier::from_jwk_set(&set, &allowed).unwrap();
+        assert_eq!(verifier.keys().len(), 1);
+        assert!(matches!(
+            verifier.verify::<()>(&token, &Validation::new().allow_missing_exp()),
+            Err(Error::InvalidSignature)
         ));
     }
 
     #[test]
     fn kid_selection_through_the_verifier() {
-        let a = SigningKey::hmac(Algorithm::HS256, &[1; 32])
+        let a = SigningKey::symmetric(Algorithm::HS256, &[1; 32])
             .unwrap()
             .with_kid("a");
-        let b = SigningKey::hmac(Algorithm::HS256, &[2; 32])
+        let b = SigningKey::symmetric(Algorithm::HS256, &[2; 32])
             .unwrap()
             .with_kid("b");
-        let anon = SigningKey::hmac(Algorithm::HS256, &[3; 32]).unwrap();
+        let anon = SigningKey::symmetric(Algorithm::HS256, &[3; 32]).unwrap();
         let verifier = Verifier::from_keys([a.verifying_key(), anon.verifying_key()]);
         let claims = Claims::new(());
         let policy = Validation::new().allow_missing_exp();
@@ -663,7 +662,7 @@ mod tests {
         // No kid: every key of the algorithm may answer.
         let by_anon = crate::sign(&anon, &claims).unwrap();
         assert!(verifier.verify::<()>(&by_anon, &policy).is_ok());
-        let a_without_kid = SigningKey::hmac(Algorithm::HS256, &[1; 32]).unwrap();
+        let a_without_kid = SigningKey::symmetric(Algorithm::HS256, &[1; 32]).unwrap();
         let by_a_bare = crate::sign(&a_without_kid, &claims).unwrap();
         assert_eq!(
             verifier.verify::<()>(&by_a_bare, &policy).unwrap().kid(),

@@ -43,7 +43,7 @@ fn policy() -> Validation {
 fn verify_allocates_the_payload_and_the_claims_asked_for() {
     for alg in [Algorithm::HS256, Algorithm::EdDSA, Algorithm::ES256] {
         let key = match alg {
-            Algorithm::HS256 => SigningKey::hmac(alg.clone(), &[7; 32]).unwrap(),
+            Algorithm::HS256 => SigningKey::symmetric(alg.clone(), &[7; 32]).unwrap(),
             Algorithm::EdDSA => SigningKey::ed25519(&[7; 32]).unwrap(),
             _ => SigningKey::ecdsa(alg.clone(), &[7; 32]).unwrap(),
         };
@@ -86,7 +86,7 @@ fn verify_allocates_the_payload_and_the_claims_asked_for() {
 
 #[test]
 fn a_key_id_costs_one_string() {
-    let key = SigningKey::hmac(Algorithm::HS256, &[7; 32])
+    let key = SigningKey::symmetric(Algorithm::HS256, &[7; 32])
         .unwrap()
         .with_kid("2026-11");
     let verifier = Verifier::new(key.verifying_key());
@@ -102,7 +102,7 @@ fn a_key_id_costs_one_string() {
 
 #[test]
 fn a_refused_token_allocates_nothing_beyond_the_payload_and_claims() {
-    let key = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
+    let key = SigningKey::symmetric(Algorithm::HS256, &[7; 32]).unwrap();
     let verifier = Verifier::new(key.verifying_key());
     let token = token(&key);
     verifier.verify::<()>(&token, &policy()).unwrap();

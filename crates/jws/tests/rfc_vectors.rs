@@ -54,7 +54,11 @@ fn rfc7515_appendix_a_1_to_a_4() {
             v["deterministic"].as_bool().unwrap(),
         );
 
-        let verifier = Verifier::from_jwk(&key.to_public().unwrap_or(key.clone()), &[alg]).unwrap();
+        let verifier = Verifier::from_jwk_set(
+            &JwkSet::from(Jwk::clone(&key.to_public().unwrap_or(key.clone()))),
+            &[alg],
+        )
+        .unwrap();
         let verified = verifier.verify_payload(compact).unwrap();
         let payload = base64url::decode(compact.split('.').nth(1).unwrap()).unwrap();
         assert_eq!(verified.payload(), payload, "{name}");
@@ -66,13 +70,14 @@ fn rfc7515_a_5_unsecured_is_never_verified() {
     let vectors = data("rfc7515-appendix-a.json");
     let token = vectors["A.5"]["compact"].as_str().unwrap();
     let key = jwk(&vectors["A.1"]["key"]);
-    let verifier = Verifier::from_jwk(&key, &[Algorithm::HS256]).unwrap();
+    let verifier =
+        Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&key)), &[Algorithm::HS256]).unwrap();
     assert!(matches!(
         verifier.verify_payload(token),
         Err(Error::AlgorithmNotAllowed(Algorithm::None))
     ));
     // `none` cannot even be configured.
-    assert!(Verifier::from_jwk(&key, &[Algorithm::None]).is_err());
+    assert!(Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&key)), &[Algorithm::None]).is_err());
     // It is a representation: jwt-claims reads it, as unverified.
     let read = jwt_claims::unsecured::decode::<Value>(token, &jws::Limits::default()).unwrap();
     assert_eq!(read.claims().iss.as_deref(), Some("joe"));
@@ -102,8 +107,11 @@ fn rfc7520_section_4_signatures() {
             deterministic,
         );
         if let Some(compact) = v["output"]["compact"].as_str() {
-            let verifier =
-                Verifier::from_jwk(&key.to_public().unwrap_or(key.clone()), &[alg]).unwrap();
+            let verifier = Verifier::from_jwk_set(
+                &JwkSet::from(Jwk::clone(&key.to_public().unwrap_or(key.clone()))),
+                &[alg],
+            )
+            .unwrap();
             let verified = if name.starts_with("4_5") {
                 verifier.verify_detached(compact, payload).unwrap()
             } else {
@@ -146,7 +154,11 @@ fn rfc8037_a_4_and_a_5_ed25519() {
     )
     .unwrap();
     assert_eq!(token, v["output"]["compact"].as_str().unwrap());
-    let verifier = Verifier::from_jwk(&key.to_public().unwrap(), &[Algorithm::EdDSA]).unwrap();
+    let verifier = Verifier::from_jwk_set(
+        &JwkSet::from(Jwk::clone(&key.to_public().unwrap())),
+        &[Algorithm::EdDSA],
+    )
+    .unwrap();
     assert_eq!(
         verifier.verify_payload(&token).unwrap().payload(),
         b"Example of Ed25519 signing"
@@ -207,7 +219,8 @@ fn rfc7797_section_4_unencoded_payload() {
         token,
         "eyJhbGciOiJIUzI1NiIsImI2NCI6ZmFsc2UsImNyaXQiOlsiYjY0Il19..A5dxf2s96_n5FLueVuW1Z_vh161FwXZC4YLPff6dmDY"
     );
-    let verifier = Verifier::from_jwk(&key, &[Algorithm::HS256]).unwrap();
+    let verifier =
+        Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&key)), &[Algorithm::HS256]).unwrap();
     // Refused unless the caller enables it.
     assert!(matches!(
         verifier.verify_detached(&token, b"$.02"),
@@ -231,7 +244,7 @@ fn rfc7797_section_4_unencoded_payload() {
 #[test]
 fn rfc7797_cookbook_examples() {
     let key = jwk(&data("rfc7515-appendix-a.json")["A.1"]["key"]);
-    let verifier = Verifier::from_jwk(&key, &[Algorithm::HS256])
+    let verifier = Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&key)), &[Algorithm::HS256])
         .unwrap()
         .allow_unencoded_payload();
     // Attached unencoded payload in the compact form.

@@ -53,7 +53,7 @@ fn nested_duplicates_in_signed_claims_are_refused() {
 
 #[test]
 fn nested_duplicates_in_headers_and_jwks_are_refused() {
-    let key = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
+    let key = SigningKey::symmetric(Algorithm::HS256, &[7; 32]).unwrap();
     let header = jws::base64url::encode(br#"{"alg":"HS256","ext":{"a":1,"a":2}}"#);
     let input = format!("{header}.{}", jws::base64url::encode(b"{}"));
     let signature = jws::base64url::encode(key.sign(input.as_bytes()).unwrap());
@@ -81,7 +81,7 @@ fn nested_duplicates_in_headers_and_jwks_are_refused() {
 
 #[test]
 fn hostile_header_text_is_escaped_in_messages() {
-    let key = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
+    let key = SigningKey::symmetric(Algorithm::HS256, &[7; 32]).unwrap();
     let verifier = Verifier::new(key.verifying_key().with_kid("k1"));
     let hostile = "\u{1b}[2J\u{1b}[31mFAKE: signature OK\r\n";
     for header in [
@@ -101,7 +101,7 @@ fn hostile_header_text_is_escaped_in_messages() {
 /// key's tokens, each key only for its own algorithm.
 #[test]
 fn mixed_sets_with_a_shared_kid_verify_each_keys_tokens() {
-    let hs = SigningKey::hmac(Algorithm::HS256, &[9; 32])
+    let hs = SigningKey::symmetric(Algorithm::HS256, &[9; 32])
         .unwrap()
         .with_kid("k");
     let ed = SigningKey::generate(Algorithm::EdDSA)

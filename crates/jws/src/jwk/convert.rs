@@ -32,7 +32,7 @@ impl Jwk {
         let alg = self.resolve_alg(alg)?;
         self.check_operation("sign")?;
         let key = match &self.material {
-            KeyMaterial::Oct { k } => SigningKey::hmac(alg, k.expose())?,
+            KeyMaterial::Oct { k } => SigningKey::symmetric(alg, k.expose())?,
             KeyMaterial::Okp {
                 crv: Curve::Ed25519,
                 d: Some(d),
@@ -84,7 +84,7 @@ impl Jwk {
         let alg = self.resolve_alg(alg)?;
         self.check_operation("verify")?;
         let key = match &self.material {
-            KeyMaterial::Oct { k } => VerifyingKey::hmac(alg, k.expose())?,
+            KeyMaterial::Oct { k } => VerifyingKey::symmetric(alg, k.expose())?,
             KeyMaterial::Okp { crv, x, .. } => {
                 if *crv != Curve::Ed25519 {
                     return Err(KeyError::WrongKeyType {

@@ -283,11 +283,11 @@ mod tests {
     fn keys_refuse_other_algorithms() {
         let secret = [7u8; 64];
         assert!(matches!(
-            SigningKey::hmac(Algorithm::RS256, &secret),
+            SigningKey::symmetric(Algorithm::RS256, &secret),
             Err(KeyError::WrongKeyType { .. })
         ));
         assert!(matches!(
-            SigningKey::hmac(Algorithm::None, &secret),
+            SigningKey::symmetric(Algorithm::None, &secret),
             Err(KeyError::UnsupportedAlgorithm(Algorithm::None))
         ));
         assert!(SigningKey::ecdsa(Algorithm::HS256, &[1; 32]).is_err());
@@ -297,26 +297,27 @@ mod tests {
 
     #[test]
     fn hmac_secret_lengths() {
-        assert!(SigningKey::hmac(Algorithm::HS256, &[1; 31]).is_err());
-        assert!(SigningKey::hmac(Algorithm::HS256, &[1; 32]).is_ok());
-        assert!(SigningKey::hmac(Algorithm::HS384, &[1; 47]).is_err());
-        assert!(SigningKey::hmac(Algorithm::HS512, &[1; 63]).is_err());
-        assert!(SigningKey::hmac(Algorithm::HS512, &[1; 64]).is_ok());
-        assert!(SigningKey::hmac(Algorithm::HS256, b"").is_err());
+        assert!(SigningKey::symmetric(Algorithm::HS256, &[1; 31]).is_err());
+        assert!(SigningKey::symmetric(Algorithm::HS256, &[1; 32]).is_ok());
+        assert!(SigningKey::symmetric(Algorithm::HS384, &[1; 47]).is_err());
+        assert!(SigningKey::symmetric(Algorithm::HS512, &[1; 63]).is_err());
+        assert!(SigningKey::symmetric(Algorithm::HS512, &[1; 64]).is_ok());
+        assert!(SigningKey::symmetric(Algorithm::HS256, b"").is_err());
     }
 
     #[test]
     fn hmac_refuses_pem_armoured_secrets() {
         let pem = b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n-----END PUBLIC KEY-----\n";
         assert_eq!(
-            SigningKey::hmac(Algorithm::HS256, pem).unwrap_err(),
+            SigningKey::symmetric(Algorithm::HS256, pem).unwrap_err(),
             KeyError::PublicKeyAsSecret
         );
     }
 
     #[test]
     fn debug_never_shows_secrets() {
-        let key = SigningKey::hmac(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap();
+        let key =
+            SigningKey::symmetric(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap();
         let shown = format!("{key:?} {:?}", key.verifying_key());
         assert!(!shown.contains("0123456789"), "{shown}");
         let ed = SigningKey::ed25519(&[9; 32]).unwrap();
@@ -326,7 +327,7 @@ mod tests {
     #[test]
     fn sign_verify_each_kind_and_reject_wrong_lengths() {
         let keys = [
-            SigningKey::hmac(Algorithm::HS384, &[3; 48]).unwrap(),
+            SigningKey::symmetric(Algorithm::HS384, &[3; 48]).unwrap(),
             SigningKey::ed25519(&[4; 32]).unwrap(),
             SigningKey::ecdsa(Algorithm::ES256, &[5; 32]).unwrap(),
             SigningKey::ecdsa(Algorithm::ES384, &[5; 48]).unwrap(),

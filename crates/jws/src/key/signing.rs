@@ -38,9 +38,9 @@ enum SignInner {
 /// ```
 /// use jws::{Algorithm, SigningKey};
 ///
-/// let key = SigningKey::hmac(Algorithm::HS256, b"a secret of at least 32 bytes!!!").unwrap();
+/// let key = SigningKey::symmetric(Algorithm::HS256, b"a secret of at least 32 bytes!!!").unwrap();
 /// assert_eq!(key.alg(), &Algorithm::HS256);
-/// assert!(SigningKey::hmac(Algorithm::HS256, b"too short").is_err());
+/// assert!(SigningKey::symmetric(Algorithm::HS256, b"too short").is_err());
 /// assert!(format!("{key:?}").contains("redacted"));
 /// ```
 #[derive(Clone)]
@@ -91,7 +91,7 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`KeyError`] for another algorithm, a short secret, or public-key material.
-    pub fn hmac(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
+    pub fn symmetric(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         match Family::of(&alg)? {
             Family::Hmac(hash) => Ok(Self::bind(
                 alg,
@@ -210,7 +210,7 @@ impl SigningKey {
             Family::Hmac(hash) => {
                 let mut secret = zeroize::Zeroizing::new(vec![0u8; hash.output_len()]);
                 random_bytes(&mut secret)?;
-                Self::hmac(alg, &secret)
+                Self::symmetric(alg, &secret)
             }
             Family::Ed25519 => {
                 let mut seed = zeroize::Zeroizing::new([0u8; 32]);

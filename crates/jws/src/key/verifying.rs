@@ -73,8 +73,8 @@ impl VerifyingKey {
     /// An HMAC key (`HS256`, `HS384`, `HS512`) from the shared secret.
     ///
     /// # Errors
-    /// As [`SigningKey::hmac`](crate::SigningKey::hmac).
-    pub fn hmac(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
+    /// As [`SigningKey::symmetric`](crate::SigningKey::hmac).
+    pub fn symmetric(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         match Family::of(&alg)? {
             Family::Hmac(hash) => Ok(Self::bind(
                 alg,
