@@ -523,7 +523,7 @@ mod tests {
             Err(Error::Decryption(_))
         ));
         // A kid-bearing key never answers for another kid.
-        let only_a = Decrypter::new(a.clone());
+        let only_a = Decrypter::new(a);
         assert!(matches!(
             only_a.decrypt(&seal(&key(1).with_kid("b"))),
             Err(Error::NoMatchingKey)

@@ -580,7 +580,7 @@ mod tests {
         for alg in [Algorithm::None, Algorithm::Dir, Algorithm::A128KW] {
             let refused = |r: Result<Verifier, Error>| matches!(r, Err(Error::Key(KeyError::UnsupportedAlgorithm(ref a))) if *a == alg);
             assert!(
-                refused(Verifier::from_jwk_set(&set, &[alg.clone()])),
+                refused(Verifier::from_jwk_set(&set, std::slice::from_ref(&alg))),
                 "{alg}"
             );
             assert!(refused(Verifier::from_jwk_set(
@@ -620,7 +620,9 @@ mod tests {
             Verifier::from_jwk_set(&JwkSet::from(sign_only.clone()), &allowed),
             Err(Error::Key(KeyError::UsageNotPermitted(_)))
         ));
-        let other = SigningKey::symmetric(Algorithm::HS256, &[2; 32]).unwrap().to_jwk();
+        let other = SigningKey::symmetric(Algorithm::HS256, &[2; 32])
+            .unwrap()
+            .to_jwk();
         let set = JwkSet::from_keys(vec![sign_only, enc_use, other]);
         let verifier = Verifier::from_jwk_set(&set, &allowed).unwrap();
         assert_eq!(verifier.keys().len(), 1);

@@ -31,7 +31,7 @@ fn main() -> Result<(), jwt_claims::Error> {
     let token = unsecured::encode(&claims)?;
     println!("token:   {token}");
 
-    let read = unsecured::decode::<AppClaims>(&token, &Limits::default())?;
+    let read = unsecured::insecure_decode::<AppClaims>(&token, &Limits::default())?;
     let policy = Validation::new()
         .with_issuer("https://auth.example.com")
         .with_audience("https://api.example.com");

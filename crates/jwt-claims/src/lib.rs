@@ -33,7 +33,7 @@
 //!     .with_lifetime(now, 30 * 60);
 //! let token = unsecured::encode(&claims).unwrap();
 //!
-//! let read = unsecured::decode::<Roles>(&token, &Limits::default()).unwrap();
+//! let read = unsecured::insecure_decode::<Roles>(&token, &Limits::default()).unwrap();
 //! let policy = Validation::new()
 //!     .with_issuer("https://auth.example")
 //!     .with_audience("api")

@@ -11,7 +11,7 @@
 //! let token = unsecured::encode(&claims).unwrap();
 //! assert_eq!(token, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbm4ifQ.");
 //!
-//! let read = unsecured::decode::<()>(&token, &Limits::default()).unwrap();
+//! let read = unsecured::insecure_decode::<()>(&token, &Limits::default()).unwrap();
 //! assert_eq!(read.claims().sub.as_deref(), Some("ann"));
 //! ```
 
@@ -94,28 +94,21 @@ pub fn encode_with_header<T: Serialize>(
     Ok(token)
 }
 
-/// Decodes an unsecured JWT: `alg` must be `none`, the signature empty, and `crit`, if
-/// any, is refused (no extension is understood here).
-///
-/// # Errors
-/// Any [`Error`] of the format, header or claims; [`Error::NotUnsecured`] for another
-/// `alg`; [`Error::UnexpectedSignature`] when a signature is present.
-pub fn decode<T: DeserializeOwned>(token: &str, limits: &Limits) -> Result<Unverified<T>, Error> {
-    let mut buf = Vec::new();
-    decode_in(token, limits, &mut buf, true)
-}
-
 /// Reads the header and claims of any compact JWS, whatever its `alg`, without checking
-/// its signature. The result is [`Unverified`].
+/// its signature: the one way to read a token unverified. The result is [`Unverified`].
+/// An unsecured JWT (RFC 7519 6, `alg: none`) must also follow that section: an empty
+/// signature, and no `crit` (no extension is understood here).
 ///
 /// # Errors
-/// Any [`Error`] of the format, header or claims.
+/// Any [`Error`] of the format, header or claims; for `alg: none`,
+/// [`Error::UnexpectedSignature`] when a signature is present and [`Error::Crit`] for any
+/// `crit`.
 pub fn insecure_decode<T: DeserializeOwned>(
     token: &str,
     limits: &Limits,
 ) -> Result<Unverified<T>, Error> {
     let mut buf = Vec::new();
-    decode_in(token, limits, &mut buf, false)
+    decode_in(token, limits, &mut buf)
 }
 
 /// As [`insecure_decode`], decoding the payload into `buf` so that `T` can borrow from it.
@@ -127,28 +120,25 @@ pub fn insecure_decode_borrowed<'b, T: Deserialize<'b>>(
     limits: &Limits,
     buf: &'b mut Vec<u8>,
 ) -> Result<Unverified<T>, Error> {
-    decode_in(token, limits, buf, false)
+    decode_in(token, limits, buf)
 }
 
 fn decode_in<'b, T: Deserialize<'b>>(
     token: &str,
     limits: &Limits,
     buf: &'b mut Vec<u8>,
-    unsecured_only: bool,
 ) -> Result<Unverified<T>, Error> {
     let parts = JwsCompact::parse(token, limits)?;
     let header = Header::from_segment(parts.header, limits)?;
     match &header.alg {
         None => return Err(Error::MissingAlgorithm),
-        Some(Algorithm::None) => {}
-        Some(alg) if unsecured_only => return Err(Error::NotUnsecured { alg: alg.clone() }),
-        Some(_) => {}
-    }
-    if unsecured_only {
-        if !parts.signature.is_empty() {
-            return Err(Error::UnexpectedSignature);
+        Some(Algorithm::None) => {
+            if !parts.signature.is_empty() {
+                return Err(Error::UnexpectedSignature);
+            }
+            header.check_crit(&[])?;
         }
-        header.check_crit(&[])?;
+        Some(_) => {}
     }
     buf.clear();
     base64url::decode_to_vec(parts.payload, buf).map_err(|source| Error::Base64 {

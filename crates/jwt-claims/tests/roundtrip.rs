@@ -177,7 +177,7 @@ proptest! {
     #[test]
     fn unsecured_token_round_trip(c in claims()) {
         let token = unsecured::encode(&c).unwrap();
-        let back = unsecured::decode::<BTreeMap<String, Value>>(&token, &deep_limits()).unwrap();
+        let back = unsecured::insecure_decode::<BTreeMap<String, Value>>(&token, &deep_limits()).unwrap();
         prop_assert_eq!(back.claims(), &c);
         prop_assert_eq!(back.header(), &Header::new(Algorithm::None));
     }
