@@ -672,7 +672,7 @@ mod tests {
             Some("a")
         );
         // The bound on candidates: with one, only the first key of the algorithm is tried.
-        let one = verifier.clone().with_max_candidates(1);
+        let one = verifier.with_max_candidates(1);
         assert!(matches!(
             one.verify::<()>(&by_anon, &policy),
             Err(Error::InvalidSignature)
