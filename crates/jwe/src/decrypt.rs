@@ -530,7 +530,7 @@ mod tests {
         ));
         // No kid: every key of the algorithm, up to the bound.
         assert!(decrypter.decrypt(&seal(&anon)).is_ok());
-        let one = decrypter.clone().with_max_candidates(1);
+        let one = decrypter.with_max_candidates(1);
         assert!(matches!(
             one.decrypt(&seal(&anon)),
             Err(Error::Decryption(_))
