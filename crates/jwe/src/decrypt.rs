@@ -551,7 +551,7 @@ mod tests {
         ));
         let unknown = EncryptionAlgorithm::from_name("A512GCM");
         assert!(matches!(
-            d().with_allowed_encryption_algorithms(&[unknown.clone()]),
+            d().with_allowed_encryption_algorithms(std::slice::from_ref(&unknown)),
             Err(Error::EncryptionNotAllowed(e)) if e == unknown
         ));
         // Restricting to another key management algorithm leaves nothing allowed.
