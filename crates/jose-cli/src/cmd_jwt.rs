@@ -1,6 +1,7 @@
 //! `jose jwt sign` and `jose jwt verify`.
 
 use std::path::Path;
+use std::time::Duration;
 
 use jws::jwt_claims::json::JsonObject;
 use jws::{Audience, Claims, FixedClock, Header, Limits, NumericDate, Validation};
@@ -110,7 +111,7 @@ pub(crate) fn verify(args: &JwtVerifyArgs) -> Result<()> {
     let allowed = file.allowed(&args.alg)?;
     let verifier = crate::cmd_jws::verifier(&file, &allowed)?;
     let mut policy = Validation::new()
-        .with_leeway(args.leeway)
+        .with_leeway(Duration::from_secs(args.leeway))
         .map_err(|e| CliError::usage(format!("--leeway: {e}")))?;
     for iss in &args.iss {
         policy = policy.with_issuer(iss.clone());

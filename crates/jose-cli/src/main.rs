@@ -360,7 +360,7 @@ struct JwtVerifyArgs {
     #[arg(long)]
     typ: Option<String>,
     /// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = jws::Validation::DEFAULT_LEEWAY)]
+    #[arg(long, value_name = "SECONDS", default_value_t = jws::Validation::DEFAULT_LEEWAY.as_secs())]
     leeway: u64,
     /// The current time, in seconds since the epoch (the system clock by default).
     #[arg(long, value_name = "UNIX_SECONDS")]

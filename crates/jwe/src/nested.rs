@@ -15,12 +15,13 @@ use crate::{Decrypter, EncryptOptions, EncryptionAlgorithm, EncryptionKey, Error
 /// [`Error::Jws`] when signing fails; the errors of [`crate::encrypt`].
 ///
 /// ```
+/// use std::time::Duration;
 /// use jwe::{Algorithm, Decrypter, DecryptionKey, EncryptionAlgorithm};
 /// use jws::{Claims, NumericDate, SigningKey, Validation, Verifier};
 ///
 /// let signer = SigningKey::ed25519(&[1u8; 32]).unwrap();
 /// let recipient = DecryptionKey::x25519(Algorithm::ECDH_ES_A256KW, &[2u8; 32]).unwrap();
-/// let claims = Claims::new(()).with_subject("ann").with_lifetime(NumericDate::now(), 600);
+/// let claims = Claims::new(()).with_subject("ann").with_lifetime(NumericDate::now(), Duration::from_secs(600));
 /// let token = jwe::nested::sign_then_encrypt(&signer, &claims,
 ///     &recipient.encryption_key(), EncryptionAlgorithm::A256GCM).unwrap();
 ///

@@ -16,6 +16,7 @@
 //! Everything a JWT user needs from [`jwt_claims`] is re-exported here.
 //!
 //! ```
+//! use std::time::Duration;
 //! use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
 //!
 //! let key = SigningKey::generate(Algorithm::EdDSA).unwrap().with_kid("2026-11");
@@ -23,7 +24,7 @@
 //!     .with_issuer("https://auth.example")
 //!     .with_subject("user-1")
 //!     .with_audience("api")
-//!     .with_lifetime(NumericDate::now(), 30 * 60);
+//!     .with_lifetime(NumericDate::now(), Duration::from_secs(30 * 60));
 //! let token = jws::sign(&key, &claims).unwrap();
 //!
 //! let verifier = Verifier::new(key.verifying_key());

@@ -89,11 +89,12 @@ fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 /// [`Error::Serialize`] when the claims cannot be serialized; a signing failure.
 ///
 /// ```
+/// use std::time::Duration;
 /// use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
 ///
 /// let key = SigningKey::ed25519(&[1u8; 32]).unwrap().with_kid("k1");
 /// let now = NumericDate::now();
-/// let token = jws::sign(&key, &Claims::new(()).with_subject("ann").with_lifetime(now, 600)).unwrap();
+/// let token = jws::sign(&key, &Claims::new(()).with_subject("ann").with_lifetime(now, Duration::from_secs(600))).unwrap();
 ///
 /// let verifier = Verifier::new(key.verifying_key());
 /// let verified = verifier.verify::<()>(&token, &Validation::new()).unwrap();

@@ -130,10 +130,11 @@ impl VerifiedPayload {
 /// [`Verifier::with_max_candidates`] keys are tried.
 ///
 /// ```
+/// use std::time::Duration;
 /// use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
 ///
 /// let key = SigningKey::symmetric(Algorithm::HS256, &[42u8; 32]).unwrap();
-/// let claims = Claims::new(()).with_issuer("me").with_lifetime(NumericDate::now(), 60);
+/// let claims = Claims::new(()).with_issuer("me").with_lifetime(NumericDate::now(), Duration::from_secs(60));
 /// let token = jws::sign(&key, &claims).unwrap();
 ///
 /// let verifier = Verifier::new(key.verifying_key());

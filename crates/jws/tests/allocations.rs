@@ -6,6 +6,7 @@
 use allocation_counter::measure;
 use jws::{Algorithm, Claims, NumericDate, SigningKey, Validation, Verifier};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Owned {
@@ -29,7 +30,7 @@ fn token(key: &SigningKey) -> String {
     .with_subject("user-1")
     .with_audience("https://api.example.com")
     .with_jwt_id("d8f3a1c2")
-    .with_lifetime(NumericDate::now(), 1800);
+    .with_lifetime(NumericDate::now(), Duration::from_secs(1800));
     jws::sign(key, &claims).unwrap()
 }
 

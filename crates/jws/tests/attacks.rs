@@ -10,6 +10,7 @@ use jws::{
 };
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::time::Duration;
 
 fn data(path: &str) -> Value {
     let full = format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -28,7 +29,7 @@ fn rsa_jwk() -> Jwk {
 fn claims() -> Claims {
     Claims::new(())
         .with_subject("victim")
-        .with_lifetime(NumericDate::now(), 600)
+        .with_lifetime(NumericDate::now(), Duration::from_secs(600))
 }
 
 /// A compact token with this header JSON, payload and signature bytes.
@@ -408,8 +409,8 @@ fn malformed_tokens() {
 #[test]
 fn size_limit() {
     let key = SigningKey::symmetric(Algorithm::HS256, &[1; 32]).unwrap();
-    let big =
-        Claims::new(json!({"blob": "x".repeat(20_000)})).with_lifetime(NumericDate::now(), 60);
+    let big = Claims::new(json!({"blob": "x".repeat(20_000)}))
+        .with_lifetime(NumericDate::now(), Duration::from_secs(60));
     let token = jws::sign(&key, &big).unwrap();
     let verifier = Verifier::new(key.verifying_key());
     assert!(matches!(

@@ -6,6 +6,7 @@ use jws::{
     Algorithm, Claims, Error, Jwk, JwkSet, KeyError, NumericDate, SigningKey, Validation, Verifier,
     VerifyingKey,
 };
+use std::time::Duration;
 
 fn header(token: &str) -> serde_json::Value {
     let h = token.split('.').next().unwrap();
@@ -15,7 +16,7 @@ fn header(token: &str) -> serde_json::Value {
 fn claims() -> Claims<()> {
     Claims::new(())
         .with_subject("ann")
-        .with_lifetime(NumericDate::now(), 60)
+        .with_lifetime(NumericDate::now(), Duration::from_secs(60))
 }
 
 /// RFC 8037 A.1's key.

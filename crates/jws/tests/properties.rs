@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use jws::{Algorithm, Claims, Jwk, NumericDate, SigningKey, Validation, Verifier};
 use proptest::collection::{btree_map, vec};
@@ -73,7 +74,8 @@ fn claims() -> impl Strategy<Value = Claims<BTreeMap<String, Value>>> {
         ),
     )
         .prop_map(|(iss, sub, custom)| {
-            let mut c = Claims::new(custom).with_lifetime(NumericDate::now(), 3600);
+            let mut c =
+                Claims::new(custom).with_lifetime(NumericDate::now(), Duration::from_secs(3600));
             c.iss = iss;
             c.sub = sub;
             c

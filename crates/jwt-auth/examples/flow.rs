@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jwt_auth::cookie::CookieOptions;
 use jwt_auth::{
@@ -47,7 +48,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In production the key-encryption key comes from a secrets manager, never the database.
     let kek = KeyEncryptionKey::new(&[0x42; 32])?;
     // Entries last the access-token lifetime plus the resource servers' leeway (60 s).
-    let deny = Arc::new(DenyList::new(10_000, jwt_auth::DEFAULT_ACCESS_TTL, 60));
+    let deny = Arc::new(DenyList::new(
+        10_000,
+        jwt_auth::DEFAULT_ACCESS_TTL,
+        Duration::from_secs(60),
+    ));
     let cookie = CookieOptions::new();
     let config = AuthorityConfig::new("https://auth.example", "https://api.example", kek)
         .with_deny_list(Arc::clone(&deny));
@@ -70,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "3. Login: access token {} (expires in {} s)",
         short(&pair.access_token),
-        pair.expires_in()
+        pair.expires_in().as_secs()
     );
     println!(
         "   Set-Cookie: {}",

@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use jwe::{EncryptOptions, EncryptionAlgorithm, EncryptionKey};
 use jws::{Algorithm, Claims, Clock, Header, JwkSet, NumericDate, SystemClock, Validation};
@@ -15,16 +16,16 @@ use crate::token::{FamilyId, RefreshToken, random};
 use crate::{AccessClaims, AuthError};
 
 /// Thirty minutes: the default access-token lifetime.
-pub const DEFAULT_ACCESS_TTL: u64 = 30 * 60;
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(30 * 60);
 /// Thirty days: the default absolute lifetime of a session's refresh tokens.
-pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
+pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Fourteen days: the default idle lifetime of a refresh token.
-pub const DEFAULT_REFRESH_IDLE: u64 = 14 * 24 * 3600;
+pub const DEFAULT_REFRESH_IDLE: Duration = Duration::from_secs(14 * 24 * 3600);
 /// Ten seconds: the default grace period of refresh-token rotation (see
 /// [`AuthorityConfig::with_grace_period`]).
-pub const DEFAULT_GRACE: u64 = 10;
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 /// Seven days: how long a revoked key stays in the ring (never published) by default.
-pub const DEFAULT_REVOKED_KEY_RETENTION: u64 = 7 * 24 * 3600;
+pub const DEFAULT_REVOKED_KEY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// What an [`Authority`] issues and how.
 #[derive(Debug, Clone)]
@@ -59,12 +60,12 @@ impl AuthorityConfig {
             issuer: issuer.into(),
             audience: vec![audience.into()],
             alg: Algorithm::EdDSA,
-            access_ttl: DEFAULT_ACCESS_TTL,
-            refresh_ttl: DEFAULT_REFRESH_TTL,
-            refresh_idle: DEFAULT_REFRESH_IDLE,
-            grace: DEFAULT_GRACE,
-            leeway: Validation::DEFAULT_LEEWAY,
-            revoked_retention: DEFAULT_REVOKED_KEY_RETENTION,
+            access_ttl: DEFAULT_ACCESS_TTL.as_secs(),
+            refresh_ttl: DEFAULT_REFRESH_TTL.as_secs(),
+            refresh_idle: DEFAULT_REFRESH_IDLE.as_secs(),
+            grace: DEFAULT_GRACE.as_secs(),
+            leeway: Validation::DEFAULT_LEEWAY.as_secs(),
+            revoked_retention: DEFAULT_REVOKED_KEY_RETENTION.as_secs(),
             encrypt_to: None,
             clock: Arc::new(SystemClock),
             deny_list: None,
@@ -89,28 +90,28 @@ impl AuthorityConfig {
         self
     }
 
-    /// The access-token lifetime, in seconds.
+    /// The access-token lifetime (whole seconds).
     #[must_use]
-    pub const fn with_access_ttl(mut self, secs: u64) -> Self {
-        self.access_ttl = secs;
+    pub const fn with_access_ttl(mut self, duration: Duration) -> Self {
+        self.access_ttl = duration.as_secs();
         self
     }
 
-    /// The absolute lifetime of a session's refresh tokens, in seconds.
+    /// The absolute lifetime of a session's refresh tokens (whole seconds).
     #[must_use]
-    pub const fn with_refresh_ttl(mut self, secs: u64) -> Self {
-        self.refresh_ttl = secs;
+    pub const fn with_refresh_ttl(mut self, duration: Duration) -> Self {
+        self.refresh_ttl = duration.as_secs();
         self
     }
 
-    /// How long a refresh token may go unused, in seconds.
+    /// How long a refresh token may go unused (whole seconds).
     #[must_use]
-    pub const fn with_refresh_idle(mut self, secs: u64) -> Self {
-        self.refresh_idle = secs;
+    pub const fn with_refresh_idle(mut self, duration: Duration) -> Self {
+        self.refresh_idle = duration.as_secs();
         self
     }
 
-    /// Seconds during which a refresh token that was just rotated may be presented again
+    /// The time during which a refresh token that was just rotated may be presented again
     /// and get **the same** successor (and a fresh access token): two tabs, or two
     /// requests racing after a page load, refresh at once without logging the user out.
     /// No second live token ever exists; presenting the token after its successor was
@@ -123,8 +124,8 @@ impl AuthorityConfig {
     /// every second presentation is reuse, at the price of logging out users whose tabs
     /// race.
     #[must_use]
-    pub const fn with_grace_period(mut self, secs: u64) -> Self {
-        self.grace = secs;
+    pub const fn with_grace_period(mut self, duration: Duration) -> Self {
+        self.grace = duration.as_secs();
         self
     }
 
@@ -132,16 +133,16 @@ impl AuthorityConfig {
     /// as [`Validation`]): a retiring key is published until its last token's `exp` plus
     /// this.
     #[must_use]
-    pub const fn with_leeway(mut self, secs: u64) -> Self {
-        self.leeway = secs;
+    pub const fn with_leeway(mut self, duration: Duration) -> Self {
+        self.leeway = duration.as_secs();
         self
     }
 
     /// How long a revoked key stays in the ring (never published, so that
     /// [`KeyRing::state`] still answers for it) before it is pruned. Default 7 days.
     #[must_use]
-    pub const fn with_revoked_key_retention(mut self, secs: u64) -> Self {
-        self.revoked_retention = secs;
+    pub const fn with_revoked_key_retention(mut self, duration: Duration) -> Self {
+        self.revoked_retention = duration.as_secs();
         self
     }
 
@@ -182,20 +183,20 @@ impl AuthorityConfig {
 
     /// The access-token lifetime.
     #[must_use]
-    pub const fn access_ttl(&self) -> u64 {
-        self.access_ttl
+    pub const fn access_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_ttl)
     }
 
     /// The grace period of refresh-token rotation.
     #[must_use]
-    pub const fn grace_period(&self) -> u64 {
-        self.grace
+    pub const fn grace_period(&self) -> Duration {
+        Duration::from_secs(self.grace)
     }
 
     /// The leeway allowed past `exp`.
     #[must_use]
-    pub const fn leeway(&self) -> u64 {
-        self.leeway
+    pub const fn leeway(&self) -> Duration {
+        Duration::from_secs(self.leeway)
     }
 }
 
@@ -244,14 +245,14 @@ pub struct TokenPair {
 impl TokenPair {
     /// The access token's lifetime in seconds (OAuth `expires_in`).
     #[must_use]
-    pub const fn expires_in(&self) -> u64 {
-        self.access_expires_at.secs_since(self.issued_at)
+    pub const fn expires_in(&self) -> Duration {
+        Duration::from_secs(self.access_expires_at.secs_since(self.issued_at))
     }
 
     /// The refresh cookie's `Max-Age`.
     #[must_use]
-    pub const fn refresh_max_age(&self) -> u64 {
-        self.refresh_expires_at.secs_since(self.issued_at)
+    pub const fn refresh_max_age(&self) -> Duration {
+        Duration::from_secs(self.refresh_expires_at.secs_since(self.issued_at))
     }
 }
 

@@ -23,9 +23,9 @@ impl ManualClock {
         self.0.store(at.as_secs(), Ordering::SeqCst);
     }
 
-    /// Moves the time forward by `secs`.
-    pub fn advance(&self, secs: u64) {
-        self.set(self.now().saturating_add(secs));
+    /// Moves the time forward by `by` (whole seconds).
+    pub fn advance(&self, by: std::time::Duration) {
+        self.set(self.now().saturating_add(by.as_secs()));
     }
 }
 

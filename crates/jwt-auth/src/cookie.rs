@@ -32,6 +32,7 @@
 //! ([`CookieError::Duplicate`]) rather than guessing which one is real.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::token::RefreshToken;
 
@@ -161,10 +162,11 @@ impl CookieOptions {
         format!("Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite={same_site}")
     }
 
-    /// The `Set-Cookie` value that stores `token` for `max_age` seconds (the refresh
+    /// The `Set-Cookie` value that stores `token` for `max_age`, in whole seconds (the refresh
     /// token's remaining lifetime: [`TokenPair::refresh_max_age`](crate::TokenPair::refresh_max_age)).
     #[must_use]
-    pub fn set_cookie(&self, token: &RefreshToken, max_age: u64) -> String {
+    pub fn set_cookie(&self, token: &RefreshToken, max_age: Duration) -> String {
+        let max_age = max_age.as_secs();
         format!(
             "{}={}; {}",
             self.name,
@@ -289,7 +291,7 @@ mod tests {
         let options = CookieOptions::new().with_same_site(SameSite::Lax);
         let t = token();
         assert_eq!(
-            options.set_cookie(&t, 60),
+            options.set_cookie(&t, Duration::from_secs(60)),
             format!(
                 "__Host-refresh={}; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax",
                 t.expose()

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use jws::NumericDate;
 
@@ -51,15 +52,15 @@ pub struct DenyList {
 
 impl DenyList {
     /// A list of at most `capacity` sessions (at least one) for access tokens that live
-    /// `access_ttl` seconds and are accepted `leeway` seconds past their `exp` (the
-    /// [`Authenticator`](crate::Authenticator)'s leeway, 60 by default): each entry is kept
-    /// `access_ttl + leeway` seconds.
+    /// `access_ttl` and are accepted `leeway` past their `exp` (the
+    /// [`Authenticator`](crate::Authenticator)'s leeway, 60 s by default): each entry is
+    /// kept `access_ttl + leeway` (whole seconds).
     #[must_use]
-    pub fn new(capacity: usize, access_ttl: u64, leeway: u64) -> Self {
+    pub fn new(capacity: usize, access_ttl: Duration, leeway: Duration) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             capacity: capacity.max(1),
-            keep_for: access_ttl.saturating_add(leeway),
+            keep_for: access_ttl.as_secs().saturating_add(leeway.as_secs()),
         }
     }
 
@@ -72,8 +73,8 @@ impl DenyList {
 
     /// How long an entry is kept, in seconds.
     #[must_use]
-    pub const fn keep_for(&self) -> u64 {
-        self.keep_for
+    pub const fn keep_for(&self) -> Duration {
+        Duration::from_secs(self.keep_for)
     }
 
     /// Lists a session from `now` on.
@@ -160,8 +161,8 @@ mod tests {
 
     #[test]
     fn entries_live_for_the_access_token_lifetime_plus_leeway() {
-        let list = DenyList::new(10, 1800, 60);
-        assert_eq!(list.keep_for(), 1860);
+        let list = DenyList::new(10, Duration::from_secs(1800), Duration::from_secs(60));
+        assert_eq!(list.keep_for(), Duration::from_secs(1860));
         assert!(list.is_empty());
         list.deny("a", at(1000));
         assert!(!list.is_empty());
@@ -178,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_full_list_fails_closed_for_what_it_dropped() {
-        let list = DenyList::new(3, 1800, 0);
+        let list = DenyList::new(3, Duration::from_secs(1800), Duration::from_secs(0));
         for (i, sid) in ["a", "b", "c", "d"].iter().enumerate() {
             list.deny(sid, at(1000 + i as u64));
         }
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn the_floor_covers_every_dropped_entry_and_then_lapses() {
-        let list = DenyList::new(1, 100, 10);
+        let list = DenyList::new(1, Duration::from_secs(100), Duration::from_secs(10));
         list.deny("a", at(1000)); // until 1110
         list.deny("b", at(1050)); // drops a: floor (1000, 1110)
         list.deny("c", at(1060)); // drops b: floor (1050, 1160)

@@ -7,6 +7,7 @@
 )]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jws::NumericDate;
 use jwt_auth::store::Store;
@@ -218,22 +219,22 @@ async fn revoked_keys_are_pruned_after_their_retention_and_retiring_ones_after_t
     let store = Arc::new(MemoryStore::new());
     let clock = clock();
     let a = authority(Arc::clone(&store), &clock, |c| {
-        c.with_revoked_key_retention(100)
-            .with_access_ttl(600)
-            .with_leeway(30)
+        c.with_revoked_key_retention(Duration::from_secs(100))
+            .with_access_ttl(Duration::from_secs(600))
+            .with_leeway(Duration::from_secs(30))
     })
     .await
     .unwrap();
     let next = a.key_ring().states()[1].0.clone();
     a.revoke_key(&next).await.unwrap();
-    clock.advance(99);
+    clock.advance(Duration::from_secs(99));
     assert_eq!(a.purge_expired().await.unwrap(), 0);
     assert!(
         a.key_ring().state(&next).is_some(),
         "kept for its retention"
     );
     let version = a.key_ring().version();
-    clock.advance(1);
+    clock.advance(Duration::from_secs(1));
     a.purge_expired().await.unwrap();
     assert_eq!(a.key_ring().state(&next), None, "pruned");
     assert_eq!(a.key_ring().version(), version + 1, "a stored change");
@@ -252,11 +253,11 @@ async fn revoked_keys_are_pruned_after_their_retention_and_retiring_ones_after_t
         a.key_ring().state(&active),
         Some(KeyState::Retiring { until })
     );
-    clock.advance(629);
+    clock.advance(Duration::from_secs(629));
     a.purge_expired().await.unwrap();
     assert!(a.key_ring().state(&active).is_some());
     assert!(a.jwks().get(&active).is_some());
-    clock.advance(1);
+    clock.advance(Duration::from_secs(1));
     assert!(a.jwks().get(&active).is_none());
     a.purge_expired().await.unwrap();
     assert_eq!(a.key_ring().state(&active), None);

@@ -9,6 +9,7 @@
 )]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jws::NumericDate;
 use jwt_auth::store::Store;
@@ -107,9 +108,9 @@ async fn run<S: Store>(store: S, ops: Vec<Op>) {
         KeyEncryptionKey::new(&[3; 32]).unwrap(),
     )
     .with_clock(Arc::new(clock.clone()))
-    .with_grace_period(GRACE)
-    .with_refresh_idle(IDLE)
-    .with_refresh_ttl(TTL);
+    .with_grace_period(Duration::from_secs(GRACE))
+    .with_refresh_idle(Duration::from_secs(IDLE))
+    .with_refresh_ttl(Duration::from_secs(TTL));
     let authority: Authority<S> = Authority::open(config, store).await.unwrap();
     let mut now = T0;
     let mut sessions = Vec::new();
@@ -130,7 +131,7 @@ async fn run<S: Store>(store: S, ops: Vec<Op>) {
         match op {
             Op::Advance(secs) => {
                 now += secs;
-                clock.advance(secs);
+                clock.advance(Duration::from_secs(secs));
             }
             Op::Logout { session, back } => {
                 let s = &mut sessions[session];

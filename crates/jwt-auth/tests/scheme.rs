@@ -8,6 +8,7 @@
 )]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jws::{Algorithm, NumericDate};
 use jwt_auth::cookie::{CookieError, CookieOptions};
@@ -50,7 +51,11 @@ async fn fixture_with<S: Store>(
     config: impl FnOnce(AuthorityConfig) -> AuthorityConfig,
 ) -> Fixture<S> {
     let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
-    let deny = Arc::new(DenyList::new(1000, 1800, 60));
+    let deny = Arc::new(DenyList::new(
+        1000,
+        Duration::from_secs(1800),
+        Duration::from_secs(60),
+    ));
     let config = config(
         AuthorityConfig::new(ISS, AUD, kek())
             .with_clock(Arc::new(clock.clone()))
@@ -98,8 +103,8 @@ async fn access_tokens_follow_rfc_9068_and_verify_without_lookup() {
         )
         .await
         .unwrap();
-    assert_eq!(pair.expires_in(), 1800);
-    assert_eq!(pair.refresh_max_age(), 14 * 86_400);
+    assert_eq!(pair.expires_in(), Duration::from_secs(1800));
+    assert_eq!(pair.refresh_max_age(), Duration::from_secs(14 * 86_400));
     let header = header_of(&pair.access_token);
     assert_eq!(header["typ"], "at+jwt");
     assert_eq!(header["alg"], "EdDSA");
@@ -135,12 +140,12 @@ async fn access_tokens_expire_and_say_so_without_leaking() {
     let f = fixture().await;
     let pair = f.authority.login("ann", app()).await.unwrap();
     let auth = f.authenticator();
-    f.clock.advance(1800 + 59);
+    f.clock.advance(Duration::from_secs(1800 + 59));
     assert!(
         auth.authenticate::<App>(&pair.access_token).is_ok(),
         "60 s of leeway"
     );
-    f.clock.advance(2);
+    f.clock.advance(Duration::from_secs(2));
     let err = auth.authenticate::<App>(&pair.access_token).unwrap_err();
     assert!(matches!(err, AuthError::Expired), "{err}");
     assert_eq!(err.status(), 401);
@@ -207,7 +212,10 @@ async fn tokens_of_another_issuer_audience_or_type_are_refused() {
     .with_subject("ann")
     .with_audience(AUD)
     .with_jwt_id("j")
-    .with_lifetime(NumericDate::from_secs(T0).unwrap(), 600);
+    .with_lifetime(
+        NumericDate::from_secs(T0).unwrap(),
+        Duration::from_secs(600),
+    );
     let plain = jws::sign(key, &claims).unwrap();
     let err = f.authenticator().authenticate::<App>(&plain).unwrap_err();
     assert!(
@@ -226,7 +234,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let f = fixture().await;
     let auth = f.authenticator();
     let first = f.authority.login("ann", app()).await.unwrap();
-    f.clock.advance(600);
+    f.clock.advance(Duration::from_secs(600));
     let second = f
         .authority
         .refresh(first.refresh_token.expose())
@@ -285,7 +293,7 @@ async fn a_grace_period_lets_two_tabs_refresh_at_once_without_forking() {
         .refresh(first.refresh_token.expose())
         .await
         .unwrap();
-    f.clock.advance(5);
+    f.clock.advance(Duration::from_secs(5));
     let b = f
         .authority
         .refresh(first.refresh_token.expose())
@@ -302,7 +310,7 @@ async fn a_grace_period_lets_two_tabs_refresh_at_once_without_forking() {
     // The successor is used (by either tab); the parent presented again, even within its
     // grace period, is now reuse: the session dies.
     let c = f.authority.refresh(a.refresh_token.expose()).await.unwrap();
-    f.clock.advance(1);
+    f.clock.advance(Duration::from_secs(1));
     let err = f
         .authority
         .refresh(first.refresh_token.expose())
@@ -324,13 +332,16 @@ async fn a_grace_period_lets_two_tabs_refresh_at_once_without_forking() {
         .refresh(first.refresh_token.expose())
         .await
         .unwrap();
-    f.clock.advance(10);
+    f.clock.advance(Duration::from_secs(10));
     assert!(matches!(
         f.authority.refresh(first.refresh_token.expose()).await,
         Err(AuthError::RefreshTokenReused)
     ));
     // With the grace turned off, a repeat right away is reuse.
-    let f = fixture_with(MemoryStore::new(), |c| c.with_grace_period(0)).await;
+    let f = fixture_with(MemoryStore::new(), |c| {
+        c.with_grace_period(Duration::from_secs(0))
+    })
+    .await;
     let first = f.authority.login("ann", app()).await.unwrap();
     f.authority
         .refresh(first.refresh_token.expose())
@@ -347,7 +358,8 @@ async fn a_grace_period_lets_two_tabs_refresh_at_once_without_forking() {
 #[tokio::test]
 async fn an_expired_consumed_token_is_reuse_not_expiry() {
     let f = fixture_with(MemoryStore::new(), |c| {
-        c.with_refresh_ttl(10_000).with_refresh_idle(3_000)
+        c.with_refresh_ttl(Duration::from_secs(10_000))
+            .with_refresh_idle(Duration::from_secs(3_000))
     })
     .await;
     for wait in [3_000, 10_000] {
@@ -357,7 +369,7 @@ async fn an_expired_consumed_token_is_reuse_not_expiry() {
             .refresh(first.refresh_token.expose())
             .await
             .unwrap();
-        f.clock.advance(wait);
+        f.clock.advance(Duration::from_secs(wait));
         let err = f
             .authority
             .refresh(first.refresh_token.expose())
@@ -377,13 +389,14 @@ async fn an_expired_consumed_token_is_reuse_not_expiry() {
 #[tokio::test]
 async fn refresh_tokens_expire_idle_and_absolute() {
     let f = fixture_with(MemoryStore::new(), |c| {
-        c.with_refresh_ttl(10_000).with_refresh_idle(3_000)
+        c.with_refresh_ttl(Duration::from_secs(10_000))
+            .with_refresh_idle(Duration::from_secs(3_000))
     })
     .await;
     // Idle: unused for 3000 s.
     let pair = f.authority.login("ann", app()).await.unwrap();
-    assert_eq!(pair.refresh_max_age(), 3_000);
-    f.clock.advance(3_000);
+    assert_eq!(pair.refresh_max_age(), Duration::from_secs(3_000));
+    f.clock.advance(Duration::from_secs(3_000));
     assert!(matches!(
         f.authority.refresh(pair.refresh_token.expose()).await,
         Err(AuthError::RefreshTokenExpired)
@@ -391,7 +404,7 @@ async fn refresh_tokens_expire_idle_and_absolute() {
     // Used every 2500 s it lives on, but never past the absolute 10000 s.
     let mut pair = f.authority.login("ann", app()).await.unwrap();
     for _ in 0..3 {
-        f.clock.advance(2_500);
+        f.clock.advance(Duration::from_secs(2_500));
         pair = f
             .authority
             .refresh(pair.refresh_token.expose())
@@ -400,10 +413,10 @@ async fn refresh_tokens_expire_idle_and_absolute() {
     }
     assert_eq!(
         pair.refresh_max_age(),
-        2_500,
+        Duration::from_secs(2_500),
         "capped by the absolute expiry"
     );
-    f.clock.advance(2_500);
+    f.clock.advance(Duration::from_secs(2_500));
     assert!(matches!(
         f.authority.refresh(pair.refresh_token.expose()).await,
         Err(AuthError::RefreshTokenExpired)
@@ -459,12 +472,12 @@ async fn logout_and_logout_everywhere() {
     // The deny-list forgets a session once its access tokens have expired, leeway
     // included.
     let iat = NumericDate::from_secs(T0).unwrap();
-    f.clock.advance(1859);
+    f.clock.advance(Duration::from_secs(1859));
     assert!(
         f.deny
             .is_denied(a2.session.as_str(), iat, jws::Clock::now(&f.clock))
     );
-    f.clock.advance(1);
+    f.clock.advance(Duration::from_secs(1));
     assert!(
         !f.deny
             .is_denied(a2.session.as_str(), iat, jws::Clock::now(&f.clock))
@@ -564,7 +577,7 @@ async fn key_rotation_and_revocation() {
     assert_eq!(f.authority.jwks().keys().len(), 3);
 
     // Until every token of k1 has expired (leeway included) it stays published...
-    f.clock.advance(1859);
+    f.clock.advance(Duration::from_secs(1859));
     assert!(f.authority.jwks().get(&k1).is_some());
     assert!(
         f.authenticator()
@@ -573,7 +586,7 @@ async fn key_rotation_and_revocation() {
         "exp + leeway not yet passed"
     );
     // ...then it is not, and the next rotation drops it.
-    f.clock.advance(1);
+    f.clock.advance(Duration::from_secs(1));
     assert!(f.authority.jwks().get(&k1).is_none());
     f.authority.rotate_keys().await.unwrap();
     let kids: Vec<String> = f
@@ -797,11 +810,11 @@ async fn cookies() {
         .unwrap()
         .with_same_site(jwt_auth::cookie::SameSite::Lax);
     assert!(
-        lax.set_cookie(&pair.refresh_token, 60)
+        lax.set_cookie(&pair.refresh_token, Duration::from_secs(60))
             .ends_with("Max-Age=60; HttpOnly; Secure; SameSite=Lax")
     );
     assert!(
-        lax.set_cookie(&pair.refresh_token, 60)
+        lax.set_cookie(&pair.refresh_token, Duration::from_secs(60))
             .starts_with("__Host-rt=")
     );
     assert_eq!(
@@ -821,7 +834,7 @@ async fn cookies() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_refreshes_within_grace_share_one_successor() {
     let f = Arc::new(fixture().await);
-    assert_eq!(f.authority.config().grace_period(), 10);
+    assert_eq!(f.authority.config().grace_period(), Duration::from_secs(10));
     let auth = f.authenticator();
     let pair = f.authority.login("ann", app()).await.unwrap();
     let token = pair.refresh_token.expose().to_owned();
@@ -853,7 +866,12 @@ async fn concurrent_refreshes_within_grace_share_one_successor() {
 /// Without grace, many refreshes with one token have one winner and revoke the session.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_refreshes_without_grace_have_one_winner() {
-    let f = Arc::new(fixture_with(MemoryStore::new(), |c| c.with_grace_period(0)).await);
+    let f = Arc::new(
+        fixture_with(MemoryStore::new(), |c| {
+            c.with_grace_period(Duration::from_secs(0))
+        })
+        .await,
+    );
     let pair = f.authority.login("ann", app()).await.unwrap();
     let token = pair.refresh_token.expose().to_owned();
     let tasks: Vec<_> = (0..12)
@@ -959,12 +977,12 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
         .await
         .unwrap();
     // exp = T0 + 1800; the verifier accepts it until T0 + 1860.
-    f.clock.advance(1859);
+    f.clock.advance(Duration::from_secs(1859));
     assert!(matches!(
         auth.authenticate::<App>(&pair.access_token),
         Err(AuthError::SessionRevoked)
     ));
-    f.clock.advance(1);
+    f.clock.advance(Duration::from_secs(1));
     assert!(matches!(
         auth.authenticate::<App>(&pair.access_token),
         Err(AuthError::Expired)
@@ -972,7 +990,11 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
 
     // A list of two: three logouts, the oldest entry has to go.
     let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
-    let deny = Arc::new(DenyList::new(2, 1800, 60));
+    let deny = Arc::new(DenyList::new(
+        2,
+        Duration::from_secs(1800),
+        Duration::from_secs(60),
+    ));
     let authority: Authority<_, App> = Authority::open(
         AuthorityConfig::new(ISS, AUD, kek())
             .with_clock(Arc::new(clock.clone()))
@@ -990,7 +1012,7 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
     for _ in 0..3 {
         sessions.push(authority.login("ann", app()).await.unwrap());
     }
-    clock.advance(1);
+    clock.advance(Duration::from_secs(1));
     for s in &sessions {
         authority.logout(s.refresh_token.expose()).await.unwrap();
     }
@@ -1009,7 +1031,7 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
         auth.authenticate::<App>(&bystander.access_token),
         Err(AuthError::SessionRevoked)
     ));
-    clock.advance(1);
+    clock.advance(Duration::from_secs(1));
     let fresh = authority
         .refresh(bystander.refresh_token.expose())
         .await
@@ -1020,29 +1042,42 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
 /// The defaults are the documented ones, and the configuration reads back what was set.
 #[tokio::test]
 async fn the_configuration_says_what_it_does() {
-    assert_eq!(jwt_auth::DEFAULT_ACCESS_TTL, 30 * 60);
-    assert_eq!(jwt_auth::DEFAULT_REFRESH_TTL, 30 * 86_400);
-    assert_eq!(jwt_auth::DEFAULT_REFRESH_IDLE, 14 * 86_400);
-    assert_eq!(jwt_auth::DEFAULT_GRACE, 10);
-    assert_eq!(jwt_auth::DEFAULT_REVOKED_KEY_RETENTION, 7 * 86_400);
+    assert_eq!(jwt_auth::DEFAULT_ACCESS_TTL, Duration::from_secs(30 * 60));
+    assert_eq!(
+        jwt_auth::DEFAULT_REFRESH_TTL,
+        Duration::from_secs(30 * 86_400)
+    );
+    assert_eq!(
+        jwt_auth::DEFAULT_REFRESH_IDLE,
+        Duration::from_secs(14 * 86_400)
+    );
+    assert_eq!(jwt_auth::DEFAULT_GRACE, Duration::from_secs(10));
+    assert_eq!(
+        jwt_auth::DEFAULT_REVOKED_KEY_RETENTION,
+        Duration::from_secs(7 * 86_400)
+    );
     let config = AuthorityConfig::new(ISS, AUD, kek());
     assert_eq!(config.issuer(), ISS);
     assert_eq!(config.audience(), [AUD.to_owned()]);
-    assert_eq!(config.access_ttl(), 1800);
-    assert_eq!(config.grace_period(), 10);
-    assert_eq!(config.leeway(), 60);
+    assert_eq!(config.access_ttl(), Duration::from_secs(1800));
+    assert_eq!(config.grace_period(), Duration::from_secs(10));
+    assert_eq!(config.leeway(), Duration::from_secs(60));
     let config = config
         .with_audience("https://other.example")
-        .with_access_ttl(300)
-        .with_grace_period(0)
-        .with_leeway(5);
+        .with_access_ttl(Duration::from_secs(300))
+        .with_grace_period(Duration::from_secs(0))
+        .with_leeway(Duration::from_secs(5));
     assert_eq!(
         config.audience(),
         [AUD.to_owned(), "https://other.example".to_owned()]
     );
     assert_eq!(
         (config.access_ttl(), config.grace_period(), config.leeway()),
-        (300, 0, 5)
+        (
+            Duration::from_secs(300),
+            Duration::ZERO,
+            Duration::from_secs(5)
+        )
     );
     // The defaults at work: a revoked key stays 7 days in the ring, no longer.
     let f = fixture().await;
@@ -1051,10 +1086,10 @@ async fn the_configuration_says_what_it_does() {
     );
     let next = f.authority.key_ring().states()[1].0.clone();
     f.authority.revoke_key(&next).await.unwrap();
-    f.clock.advance(7 * 86_400 - 1);
+    f.clock.advance(Duration::from_secs(7 * 86_400 - 1));
     f.authority.purge_expired().await.unwrap();
     assert!(f.authority.key_ring().state(&next).is_some());
-    f.clock.advance(1);
+    f.clock.advance(Duration::from_secs(1));
     f.authority.purge_expired().await.unwrap();
     assert_eq!(f.authority.key_ring().state(&next), None);
 }

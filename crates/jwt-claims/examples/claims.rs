@@ -5,6 +5,7 @@
 
 use jwt_claims::{Claims, Limits, NumericDate, Validation, unsecured};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct AppClaims {
@@ -22,7 +23,7 @@ fn main() -> Result<(), jwt_claims::Error> {
     .with_subject("user-42")
     .with_audience("https://api.example.com")
     .with_jwt_id("4f1c0b6e")
-    .with_lifetime(now, 30 * 60);
+    .with_lifetime(now, Duration::from_secs(30 * 60));
 
     let json = claims.to_json()?;
     println!("claims:  {}", String::from_utf8_lossy(&json));

@@ -279,11 +279,12 @@ impl<T> Claims<T> {
         self
     }
 
-    /// This claim set issued at `now` and expiring `lifetime_secs` later (`iat` and `exp`).
+    /// This claim set issued at `now` and expiring `lifetime` later, in whole seconds
+    /// (`iat` and `exp`).
     #[must_use]
-    pub const fn with_lifetime(self, now: NumericDate, lifetime_secs: u64) -> Self {
+    pub const fn with_lifetime(self, now: NumericDate, lifetime: std::time::Duration) -> Self {
         self.with_issued_at(now)
-            .with_expiry(now.saturating_add(lifetime_secs))
+            .with_expiry(now.saturating_add(lifetime.as_secs()))
     }
 
     /// This claim set with a `jti`.

@@ -17,6 +17,7 @@
 //! Signatures are the `jws` crate's business, encryption the `jwe` crate's.
 //!
 //! ```
+//! use std::time::Duration;
 //! use jwt_claims::{Claims, FixedClock, Limits, NumericDate, Validation, unsecured};
 //! use serde::{Deserialize, Serialize};
 //!
@@ -30,7 +31,7 @@
 //!     .with_issuer("https://auth.example")
 //!     .with_subject("user-42")
 //!     .with_audience("api")
-//!     .with_lifetime(now, 30 * 60);
+//!     .with_lifetime(now, Duration::from_secs(30 * 60));
 //! let token = unsecured::encode(&claims).unwrap();
 //!
 //! let read = unsecured::insecure_decode::<Roles>(&token, &Limits::default()).unwrap();

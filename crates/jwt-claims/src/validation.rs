@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::claims::{Claims, RegisteredClaim};
 use crate::json::truncate;
@@ -56,12 +57,12 @@ impl fmt::Display for PolicyError {
             Self::LeewayTooLarge { secs } => write!(
                 f,
                 "a leeway of {secs} s exceeds the maximum of {} s",
-                Validation::MAX_LEEWAY
+                Validation::MAX_LEEWAY.as_secs()
             ),
             Self::MaxAgeTooLarge { secs } => write!(
                 f,
                 "a maximum age of {secs} s exceeds the maximum of {} s",
-                Validation::MAX_MAX_AGE
+                Validation::MAX_MAX_AGE.as_secs()
             ),
         }
     }
@@ -167,6 +168,7 @@ impl std::error::Error for ValidationError {}
 /// is refused unless the policy names an audience it accepts.
 ///
 /// ```
+/// use std::time::Duration;
 /// use jwt_claims::{Claims, FixedClock, Header, NumericDate, Validation, Algorithm};
 ///
 /// let now = NumericDate::from_secs(1_700_000_000).unwrap();
@@ -178,7 +180,7 @@ impl std::error::Error for ValidationError {}
 /// let claims = Claims::new(())
 ///     .with_issuer("https://issuer.example")
 ///     .with_audience("api")
-///     .with_lifetime(now, 1800);
+///     .with_lifetime(now, Duration::from_secs(1800));
 /// let header = Header::new(Algorithm::HS256);
 /// assert!(policy.validate(&header, &claims).is_ok());
 ///
@@ -219,19 +221,19 @@ const fn bit(claim: RegisteredClaim) -> u8 {
 }
 
 impl Validation {
-    /// The default leeway for `exp`, `nbf` and `iat`, in seconds.
-    pub const DEFAULT_LEEWAY: u64 = 60;
+    /// The default leeway for `exp`, `nbf` and `iat`: one minute.
+    pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
     /// The largest leeway accepted: ten minutes.
-    pub const MAX_LEEWAY: u64 = 600;
+    pub const MAX_LEEWAY: Duration = Duration::from_secs(600);
     /// The largest maximum age accepted: the whole range of [`NumericDate`] (a policy
     /// without an age limit simply does not set one).
-    pub const MAX_MAX_AGE: u64 = NumericDate::MAX.as_secs();
+    pub const MAX_MAX_AGE: Duration = Duration::from_secs(NumericDate::MAX.as_secs());
 
     /// The secure default policy (see the type's documentation), on the system clock.
     #[must_use]
     pub fn new() -> Self {
         Self {
-            leeway: Self::DEFAULT_LEEWAY,
+            leeway: Self::DEFAULT_LEEWAY.as_secs(),
             required: bit(RegisteredClaim::Exp),
             reject_future_iat: true,
             max_age: None,
@@ -244,13 +246,14 @@ impl Validation {
         }
     }
 
-    /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age, at most
-    /// [`Validation::MAX_LEEWAY`] (ten minutes).
+    /// The clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age, in whole
+    /// seconds (a fraction is dropped), at most [`Validation::MAX_LEEWAY`] (ten minutes).
     ///
     /// # Errors
     /// [`PolicyError::LeewayTooLarge`].
-    pub fn with_leeway(mut self, secs: u64) -> Result<Self, PolicyError> {
-        if secs > Self::MAX_LEEWAY {
+    pub fn with_leeway(mut self, leeway: Duration) -> Result<Self, PolicyError> {
+        let secs = leeway.as_secs();
+        if secs > Self::MAX_LEEWAY.as_secs() {
             return Err(PolicyError::LeewayTooLarge { secs });
         }
         self.leeway = secs;
@@ -278,12 +281,13 @@ impl Validation {
         self
     }
 
-    /// Refuses tokens issued more than `secs` seconds ago; requires `iat`.
+    /// Refuses tokens issued longer than `max_age` ago (whole seconds); requires `iat`.
     ///
     /// # Errors
     /// [`PolicyError::MaxAgeTooLarge`] beyond [`Validation::MAX_MAX_AGE`].
-    pub fn with_max_age(mut self, secs: u64) -> Result<Self, PolicyError> {
-        if secs > Self::MAX_MAX_AGE {
+    pub fn with_max_age(mut self, max_age: Duration) -> Result<Self, PolicyError> {
+        let secs = max_age.as_secs();
+        if secs > Self::MAX_MAX_AGE.as_secs() {
             return Err(PolicyError::MaxAgeTooLarge { secs });
         }
         self.max_age = Some(secs);
@@ -340,10 +344,10 @@ impl Validation {
         self
     }
 
-    /// The leeway in seconds.
+    /// The leeway.
     #[must_use]
-    pub const fn leeway(&self) -> u64 {
-        self.leeway
+    pub const fn leeway(&self) -> Duration {
+        Duration::from_secs(self.leeway)
     }
 
     /// The clock's current time.
@@ -436,7 +440,7 @@ mod tests {
     }
 
     fn claims() -> Claims {
-        Claims::new(()).with_lifetime(at(T0), 1800)
+        Claims::new(()).with_lifetime(at(T0), Duration::from_secs(1800))
     }
 
     #[test]
@@ -467,14 +471,14 @@ mod tests {
         );
         assert!(
             policy_at(exp)
-                .with_leeway(0)
+                .with_leeway(Duration::from_secs(0))
                 .unwrap()
                 .validate(&header(), &claims())
                 .is_err()
         );
         assert!(
             policy_at(exp - 1)
-                .with_leeway(0)
+                .with_leeway(Duration::from_secs(0))
                 .unwrap()
                 .validate(&header(), &claims())
                 .is_ok()
@@ -483,18 +487,26 @@ mod tests {
 
     #[test]
     fn leeway_and_max_age_are_bounded_and_never_saturate() {
-        assert!(Validation::new().with_leeway(600).is_ok());
+        assert!(
+            Validation::new()
+                .with_leeway(Duration::from_secs(600))
+                .is_ok()
+        );
         assert_eq!(
-            Validation::new().with_leeway(601).unwrap_err(),
+            Validation::new()
+                .with_leeway(Duration::from_secs(601))
+                .unwrap_err(),
             PolicyError::LeewayTooLarge { secs: 601 }
         );
         assert_eq!(
-            Validation::new().with_leeway(u64::MAX).unwrap_err(),
+            Validation::new()
+                .with_leeway(Duration::from_secs(u64::MAX))
+                .unwrap_err(),
             PolicyError::LeewayTooLarge { secs: u64::MAX }
         );
         assert!(
             Validation::new()
-                .with_leeway(601)
+                .with_leeway(Duration::from_secs(601))
                 .unwrap_err()
                 .to_string()
                 .contains("maximum of 600 s")
@@ -505,7 +517,7 @@ mod tests {
                 .is_ok()
         );
         assert!(matches!(
-            Validation::new().with_max_age(u64::MAX),
+            Validation::new().with_max_age(Duration::from_secs(u64::MAX)),
             Err(PolicyError::MaxAgeTooLarge { .. })
         ));
         // exp: 1 with the largest leeway, long after: expired.
@@ -526,7 +538,9 @@ mod tests {
             .allow_missing_exp();
         let first = Claims::new(()).with_issued_at(NumericDate::EPOCH);
         assert!(max_age.validate(&header(), &first).is_ok());
-        let young = policy_at(T0 + 700).with_max_age(0).unwrap();
+        let young = policy_at(T0 + 700)
+            .with_max_age(Duration::from_secs(0))
+            .unwrap();
         let c = claims();
         assert!(matches!(
             young.validate(&header(), &c),
@@ -545,7 +559,7 @@ mod tests {
         ));
         // nbf the same way, and with no leeway, nbf == now is valid.
         let c = claims().with_not_before(at(T0 + 100));
-        let strict = |now| policy_at(now).with_leeway(0).unwrap();
+        let strict = |now| policy_at(now).with_leeway(Duration::from_secs(0)).unwrap();
         assert!(strict(T0 + 100).validate(&header(), &c).is_ok());
         assert!(strict(T0 + 99).validate(&header(), &c).is_err());
         // Every registered claim can be required, each on its own.
@@ -557,8 +571,14 @@ mod tests {
                 "{claim}"
             );
         }
-        assert_eq!(policy_at(T0).leeway(), 60);
-        assert_eq!(policy_at(T0).with_leeway(7).unwrap().leeway(), 7);
+        assert_eq!(policy_at(T0).leeway(), Duration::from_secs(60));
+        assert_eq!(
+            policy_at(T0)
+                .with_leeway(Duration::from_secs(7))
+                .unwrap()
+                .leeway(),
+            Duration::from_secs(7)
+        );
     }
 
     #[test]
@@ -597,14 +617,16 @@ mod tests {
                 .validate(&header(), &claims())
                 .is_ok()
         );
-        let p = policy_at(T0 + 700).with_max_age(600).unwrap();
+        let p = policy_at(T0 + 700)
+            .with_max_age(Duration::from_secs(600))
+            .unwrap();
         assert!(matches!(
             p.validate(&header(), &claims()),
             Err(ValidationError::TooOld { max_age: 600, .. })
         ));
         assert!(
             policy_at(T0 + 660)
-                .with_max_age(600)
+                .with_max_age(Duration::from_secs(600))
                 .unwrap()
                 .validate(&header(), &claims())
                 .is_ok()
@@ -612,7 +634,7 @@ mod tests {
         let no_iat = Claims::new(()).with_expiry(at(T0 + 10));
         assert_eq!(
             policy_at(T0)
-                .with_max_age(600)
+                .with_max_age(Duration::from_secs(600))
                 .unwrap()
                 .validate(&header(), &no_iat),
             Err(ValidationError::MissingClaim(RegisteredClaim::Iat))
