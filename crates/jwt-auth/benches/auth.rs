@@ -7,6 +7,7 @@
 //! operations per second are 1 / (reported time).
 #![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 
+use jwt_auth::{Audience, Issuer};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,8 +34,8 @@ fn profile() -> Profile {
 
 fn config() -> AuthorityConfig {
     AuthorityConfig::new(
-        "https://auth.example",
-        "https://api.example",
+        Issuer::new("https://auth.example"),
+        Audience::new("https://api.example"),
         KeyEncryptionKey::new(&[9; 32]).unwrap(),
     )
 }
@@ -48,8 +49,8 @@ fn access_tokens(c: &mut Criterion) {
         .unwrap();
     let api = Authenticator::new(
         &authority.jwks(),
-        "https://auth.example",
-        "https://api.example",
+        &Issuer::new("https://auth.example"),
+        &Audience::new("https://api.example"),
     )
     .unwrap();
     let pair = rt.block_on(authority.login("ann", profile())).unwrap();

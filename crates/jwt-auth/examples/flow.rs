@@ -6,6 +6,7 @@
 //! Run with `cargo run -p jwt-auth --example flow`.
 #![allow(clippy::print_stdout)]
 
+use jwt_auth::{Audience, Issuer};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,8 +55,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Duration::from_secs(60),
     ));
     let cookie = CookieOptions::new();
-    let config = AuthorityConfig::new("https://auth.example", "https://api.example", kek)
-        .with_deny_list(Arc::clone(&deny));
+    let config = AuthorityConfig::new(
+        Issuer::new("https://auth.example"),
+        Audience::new("https://api.example"),
+        kek,
+    )
+    .with_deny_list(Arc::clone(&deny));
     let authority: Authority<_, Profile> = Authority::open(config, store).await?;
     println!(
         "2. Authority ready; /.well-known/jwks.json:\n   {}",
@@ -86,8 +91,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let api = Authenticator::new(
         &authority.jwks(),
-        "https://auth.example",
-        "https://api.example",
+        &Issuer::new("https://auth.example"),
+        &Audience::new("https://api.example"),
     )?
     .with_deny_list(Arc::clone(&deny));
     let verified = api.authenticate::<Profile>(&format!("Bearer {}", pair.access_token))?;
@@ -156,8 +161,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("7. Keys rotated: {:?}", authority.key_ring().states());
     let api = Authenticator::new(
         &authority.jwks(),
-        "https://auth.example",
-        "https://api.example",
+        &Issuer::new("https://auth.example"),
+        &Audience::new("https://api.example"),
     )?;
     api.authenticate::<Profile>(&again.access_token)?;
     println!("   a token signed before the rotation still verifies (its key is retiring)");

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::deny::DenyList;
 use crate::error::TokenError;
-use crate::{AccessClaims, AuthError};
+use crate::{AccessClaims, Audience, AuthError, Issuer};
 
 /// A clock shared between the parts of the scheme.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl Authenticator {
     /// # Errors
     /// [`AuthError::Key`] when the set is refused; [`AuthError::NoUsableKey`] when no key of
     /// the set can verify.
-    pub fn new(jwks: &JwkSet, issuer: &str, audience: &str) -> Result<Self, AuthError> {
+    pub fn new(jwks: &JwkSet, issuer: &Issuer, audience: &Audience) -> Result<Self, AuthError> {
         let mut allowed: Vec<Algorithm> = Vec::new();
         for jwk in jwks.keys() {
             if let Some(alg) = &jwk.alg
@@ -52,10 +52,10 @@ impl Authenticator {
                 allowed.push(alg.clone());
             }
         }
-        let verifier = Verifier::from_jwk_set(jwks, &allowed).map_err(AuthError::Key)?;
-        if verifier.keys().is_empty() {
+        if allowed.is_empty() {
             return Err(AuthError::NoUsableKey);
         }
+        let verifier = Verifier::from_jwk_set(jwks, &allowed).map_err(AuthError::Key)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             verifier,
@@ -66,10 +66,10 @@ impl Authenticator {
         })
     }
 
-    fn policy(issuer: &str, audience: &str, clock: &Arc<dyn Clock>) -> Validation {
+    fn policy(issuer: &Issuer, audience: &Audience, clock: &Arc<dyn Clock>) -> Validation {
         Validation::new()
-            .with_issuer(issuer)
-            .with_audience(audience)
+            .with_issuer(issuer.as_str())
+            .with_audience(audience.as_str())
             .with_typ("at+jwt")
             .require(RegisteredClaim::Iat)
             .require(RegisteredClaim::Sub)

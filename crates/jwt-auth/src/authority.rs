@@ -13,7 +13,7 @@ use crate::deny::DenyList;
 use crate::keyring::{KeyEncryptionKey, KeyRing, KeyRingError};
 use crate::store::{RefreshRecord, Rotation, RotationRequest, Store};
 use crate::token::{FamilyId, RefreshToken, random};
-use crate::{AccessClaims, AuthError};
+use crate::{AccessClaims, Audience, AuthError, Issuer};
 
 /// Thirty minutes: the default access-token lifetime.
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(30 * 60);
@@ -30,8 +30,8 @@ pub const DEFAULT_REVOKED_KEY_RETENTION: Duration = Duration::from_secs(7 * 24 *
 /// What an [`Authority`] issues and how.
 #[derive(Debug, Clone)]
 pub struct AuthorityConfig {
-    issuer: String,
-    audience: Vec<String>,
+    issuer: Issuer,
+    audience: Vec<Audience>,
     alg: Algorithm,
     access_ttl: u64,
     refresh_ttl: u64,
@@ -51,14 +51,10 @@ impl AuthorityConfig {
     /// absolute and 14 days idle, a grace period of 10 s, a leeway of 60 s, revoked keys
     /// kept 7 days, the system clock.
     #[must_use]
-    pub fn new(
-        issuer: impl Into<String>,
-        audience: impl Into<String>,
-        kek: KeyEncryptionKey,
-    ) -> Self {
+    pub fn new(issuer: Issuer, audience: Audience, kek: KeyEncryptionKey) -> Self {
         Self {
-            issuer: issuer.into(),
-            audience: vec![audience.into()],
+            issuer,
+            audience: vec![audience],
             alg: Algorithm::EdDSA,
             access_ttl: DEFAULT_ACCESS_TTL.as_secs(),
             refresh_ttl: DEFAULT_REFRESH_TTL.as_secs(),
@@ -75,8 +71,8 @@ impl AuthorityConfig {
 
     /// Adds an audience.
     #[must_use]
-    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience.push(audience.into());
+    pub fn with_audience(mut self, audience: Audience) -> Self {
+        self.audience.push(audience);
         self
     }
 
@@ -171,13 +167,13 @@ impl AuthorityConfig {
 
     /// The issuer.
     #[must_use]
-    pub fn issuer(&self) -> &str {
+    pub const fn issuer(&self) -> &Issuer {
         &self.issuer
     }
 
     /// The audiences.
     #[must_use]
-    pub fn audience(&self) -> &[String] {
+    pub fn audience(&self) -> &[Audience] {
         &self.audience
     }
 
@@ -422,7 +418,11 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let exp = now.saturating_add(self.config.access_ttl);
         let audience = match self.config.audience.as_slice() {
             [one] => jws::Audience::from(one.as_str()),
-            many => jws::Audience::from(many.to_vec()),
+            many => jws::Audience::from(
+                many.iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            ),
         };
         let claims = Claims::new(AccessClaims {
             client_id: session.client_id.clone(),
@@ -430,7 +430,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             sid: family.as_str().to_owned(),
             custom: &session.claims,
         })
-        .with_issuer(self.config.issuer.clone())
+        .with_issuer(self.config.issuer.as_str())
         .with_subject(subject)
         .with_audience(audience)
         .with_issued_at(now)

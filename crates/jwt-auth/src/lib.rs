@@ -40,6 +40,7 @@ mod clock;
 mod deny;
 mod error;
 mod keyring;
+mod party;
 mod token;
 
 pub use authenticator::Authenticator;
@@ -52,6 +53,7 @@ pub use cookie::CookieError;
 pub use deny::DenyList;
 pub use error::{AuthError, TokenError};
 pub use keyring::{KeyEncryptionKey, KeyRing, KeyRingError, KeyState};
+pub use party::{Audience, Issuer};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, StoreError};

@@ -6,6 +6,7 @@
     clippy::panic
 )]
 
+use jwt_auth::{Audience, Issuer};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +35,10 @@ async fn authority(
     config: impl FnOnce(AuthorityConfig) -> AuthorityConfig,
 ) -> Result<Authority<Arc<MemoryStore>>, AuthError> {
     Authority::open(
-        config(AuthorityConfig::new(ISS, AUD, kek()).with_clock(Arc::new(clock.clone()))),
+        config(
+            AuthorityConfig::new(Issuer::new(ISS), Audience::new(AUD), kek())
+                .with_clock(Arc::new(clock.clone())),
+        ),
         store,
     )
     .await
@@ -204,7 +208,7 @@ async fn another_instance_picks_up_rotations_and_revocations() {
     ));
     assert_eq!(a.jwks().keys().len(), b.jwks().keys().len());
     let pair = a.login("ann", ()).await.unwrap();
-    let api = Authenticator::new(&b.jwks(), ISS, AUD)
+    let api = Authenticator::new(&b.jwks(), &Issuer::new(ISS), &Audience::new(AUD))
         .unwrap()
         .with_clock(Arc::new(clock.clone()));
     assert!(api.authenticate::<()>(&pair.access_token).is_ok());

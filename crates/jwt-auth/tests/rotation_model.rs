@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+use jwt_auth::{Audience, Issuer};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -103,8 +104,8 @@ impl Session {
 async fn run<S: Store>(store: S, ops: Vec<Op>) {
     let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
     let config = AuthorityConfig::new(
-        "https://auth.example",
-        "https://api.example",
+        Issuer::new("https://auth.example"),
+        Audience::new("https://api.example"),
         KeyEncryptionKey::new(&[3; 32]).unwrap(),
     )
     .with_clock(Arc::new(clock.clone()))

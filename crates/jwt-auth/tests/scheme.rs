@@ -7,6 +7,7 @@
     clippy::panic
 )]
 
+use jwt_auth::{Audience, Issuer};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +58,7 @@ async fn fixture_with<S: Store>(
         Duration::from_secs(60),
     ));
     let config = config(
-        AuthorityConfig::new(ISS, AUD, kek())
+        AuthorityConfig::new(Issuer::new(ISS), Audience::new(AUD), kek())
             .with_clock(Arc::new(clock.clone()))
             .with_deny_list(Arc::clone(&deny)),
     );
@@ -75,10 +76,14 @@ async fn fixture() -> Fixture<MemoryStore> {
 
 impl<S: Store> Fixture<S> {
     fn authenticator(&self) -> Authenticator {
-        Authenticator::new(&self.authority.jwks(), ISS, AUD)
-            .unwrap()
-            .with_clock(Arc::new(self.clock.clone()))
-            .with_deny_list(Arc::clone(&self.deny))
+        Authenticator::new(
+            &self.authority.jwks(),
+            &Issuer::new(ISS),
+            &Audience::new(AUD),
+        )
+        .unwrap()
+        .with_clock(Arc::new(self.clock.clone()))
+        .with_deny_list(Arc::clone(&self.deny))
     }
 }
 
@@ -191,7 +196,7 @@ async fn tokens_of_another_issuer_audience_or_type_are_refused() {
         ("https://evil.example", AUD),
         (ISS, "https://other.example"),
     ] {
-        let auth = Authenticator::new(&jwks, iss, aud)
+        let auth = Authenticator::new(&jwks, &Issuer::new(iss), &Audience::new(aud))
             .unwrap()
             .with_clock(clock.clone());
         assert!(matches!(
@@ -465,7 +470,7 @@ async fn logout_and_logout_everywhere() {
             .is_ok()
     );
     // Without a deny-list, access tokens of a logged-out session live until exp.
-    let plain = Authenticator::new(&f.authority.jwks(), ISS, AUD)
+    let plain = Authenticator::new(&f.authority.jwks(), &Issuer::new(ISS), &Audience::new(AUD))
         .unwrap()
         .with_clock(Arc::new(f.clock.clone()));
     assert!(plain.authenticate::<App>(&a2.access_token).is_ok());
@@ -685,7 +690,8 @@ async fn the_key_ring_is_sealed_at_rest_and_reloads() {
     assert!(!doc.contains("\"d\""));
     // Reopened with the same KEK: the same keys and states.
     let again: Authority<_, App> = Authority::open(
-        AuthorityConfig::new(ISS, AUD, kek()).with_clock(Arc::new(f.clock.clone())),
+        AuthorityConfig::new(Issuer::new(ISS), Audience::new(AUD), kek())
+            .with_clock(Arc::new(f.clock.clone())),
         Arc::clone(&store),
     )
     .await
@@ -699,9 +705,12 @@ async fn the_key_ring_is_sealed_at_rest_and_reloads() {
     );
     // With another KEK: refused.
     let wrong = KeyEncryptionKey::new(&[8u8; 32]).unwrap();
-    let err = Authority::<_, App>::open(AuthorityConfig::new(ISS, AUD, wrong), store)
-        .await
-        .unwrap_err();
+    let err = Authority::<_, App>::open(
+        AuthorityConfig::new(Issuer::new(ISS), Audience::new(AUD), wrong),
+        store,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, AuthError::KeyRing(KeyRingError::Integrity)),
         "{err}"
@@ -996,14 +1005,14 @@ async fn the_deny_list_covers_the_leeway_and_fails_closed_when_full() {
         Duration::from_secs(60),
     ));
     let authority: Authority<_, App> = Authority::open(
-        AuthorityConfig::new(ISS, AUD, kek())
+        AuthorityConfig::new(Issuer::new(ISS), Audience::new(AUD), kek())
             .with_clock(Arc::new(clock.clone()))
             .with_deny_list(Arc::clone(&deny)),
         MemoryStore::new(),
     )
     .await
     .unwrap();
-    let auth = Authenticator::new(&authority.jwks(), ISS, AUD)
+    let auth = Authenticator::new(&authority.jwks(), &Issuer::new(ISS), &Audience::new(AUD))
         .unwrap()
         .with_clock(Arc::new(clock.clone()))
         .with_deny_list(Arc::clone(&deny));
@@ -1056,20 +1065,20 @@ async fn the_configuration_says_what_it_does() {
         jwt_auth::DEFAULT_REVOKED_KEY_RETENTION,
         Duration::from_secs(7 * 86_400)
     );
-    let config = AuthorityConfig::new(ISS, AUD, kek());
-    assert_eq!(config.issuer(), ISS);
-    assert_eq!(config.audience(), [AUD.to_owned()]);
+    let config = AuthorityConfig::new(Issuer::new(ISS), Audience::new(AUD), kek());
+    assert_eq!(config.issuer(), &Issuer::new(ISS));
+    assert_eq!(config.audience(), [Audience::new(AUD)]);
     assert_eq!(config.access_ttl(), Duration::from_secs(1800));
     assert_eq!(config.grace_period(), Duration::from_secs(10));
     assert_eq!(config.leeway(), Duration::from_secs(60));
     let config = config
-        .with_audience("https://other.example")
+        .with_audience(Audience::new("https://other.example"))
         .with_access_ttl(Duration::from_secs(300))
         .with_grace_period(Duration::from_secs(0))
         .with_leeway(Duration::from_secs(5));
     assert_eq!(
         config.audience(),
-        [AUD.to_owned(), "https://other.example".to_owned()]
+        [Audience::new(AUD), Audience::new("https://other.example")]
     );
     assert_eq!(
         (config.access_ttl(), config.grace_period(), config.leeway()),
