@@ -268,7 +268,7 @@ pub struct Authority<S: Store, T = ()> {
 impl<S: Store, T> std::fmt::Debug for Authority<S, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authority")
-            .field("issuer", &self.config.issuer)
+            .field("issuer", &self.config.issuer.as_str())
             .finish_non_exhaustive()
     }
 }
