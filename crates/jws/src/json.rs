@@ -97,8 +97,8 @@ impl<'p> JsonSigner<'p> {
     /// protected header's.
     ///
     /// # Errors
-    /// [`Error::HeaderCollision`] when the headers collide, [`Error::Serialize`] when they cannot be serialized; a signing
-    /// failure.
+    /// [`Error::HeaderCollision`] when the headers collide, [`Error::Serialize`] when they
+    /// cannot be serialized; a signing failure.
     pub fn sign(
         mut self,
         key: &SigningKey,

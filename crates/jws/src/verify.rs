@@ -442,17 +442,17 @@ impl Verifier {
         signature: &[u8],
     ) -> Result<Option<String>, Error> {
         let token_kid = header.kid.as_deref();
-        let mut tried = 0;
-        for key in select::candidates(&self.keys, alg, token_kid, self.max_candidates) {
-            tried += 1;
-            if key.verify_parts(input, signature) {
-                return Ok(key.kid().map(str::to_owned));
-            }
-        }
-        if tried == 0 {
+        let mut candidates =
+            select::candidates(&self.keys, alg, token_kid, self.max_candidates).peekable();
+        if candidates.peek().is_none() {
             return Err(Error::NoMatchingKey {
                 kid: token_kid.map(jwt_claims::json::truncate),
             });
+        }
+        for key in candidates {
+            if key.verify_parts(input, signature) {
+                return Ok(key.kid().map(str::to_owned));
+            }
         }
         Err(Error::InvalidSignature)
     }
@@ -689,5 +689,43 @@ mod tests {
             only_a.verify::<()>(&by_b, &policy),
             Err(Error::NoMatchingKey { kid: Some(ref k) }) if k == "b"
         ));
+    }
+
+    #[test]
+    fn payloads_and_debug_say_what_they_hold() {
+        let key = hs256();
+        let token = crate::sign_payload(&key, b"hello", &crate::SignOptions::new()).unwrap();
+        let verifier = Verifier::new(key.verifying_key());
+        assert_eq!(
+            verifier.verify_payload(&token).unwrap().into_payload(),
+            b"hello"
+        );
+        let shown = format!("{verifier:?}");
+        assert!(shown.starts_with("Verifier {"), "{shown}");
+        assert!(shown.contains("allowed: [HS256]"), "{shown}");
+        assert!(shown.contains("max_candidates: 4"), "{shown}");
+        assert!(!shown.contains("known_headers"), "{shown}");
+    }
+
+    #[test]
+    fn unencoded_json_payloads_need_the_verifier_to_allow_them() {
+        use crate::json::{JsonSigner, SignaturePolicy};
+        let key = hs256();
+        let doc = JsonSigner::new(b"$.02")
+            .unencoded()
+            .sign(&key, Header::default(), None)
+            .unwrap()
+            .flattened()
+            .unwrap();
+        let strict = Verifier::new(key.verifying_key());
+        assert!(matches!(
+            strict.verify_json(&doc, SignaturePolicy::AtLeastOne),
+            Err(Error::UnencodedPayloadNotAllowed)
+        ));
+        let lenient = strict.allow_unencoded_payload();
+        let verified = lenient
+            .verify_json(&doc, SignaturePolicy::AtLeastOne)
+            .unwrap();
+        assert_eq!(verified.payload(), b"$.02");
     }
 }
