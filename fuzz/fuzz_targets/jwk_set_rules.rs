@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let sig_keys = keys
             .iter()
-            .filter(|k| k.key_use.as_deref().is_none_or(|u| u == "sig"))
+            .filter(|k| k.key_use.as_ref().is_none_or(|u| *u == jws::KeyUse::Signature))
             .count();
         assert!(verifier.keys().len() <= sig_keys * 2, "at most two labels per key");
     }

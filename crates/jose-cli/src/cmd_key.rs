@@ -168,7 +168,7 @@ pub(crate) fn import(alg: &Algorithm, kid: Option<&str>, path: Option<&Path>) ->
     }
     let mut jwk = jwk.with_alg(alg.clone());
     if alg.is_key_management() {
-        jwk.key_use = Some("enc".into());
+        jwk.key_use = Some(jws::KeyUse::Encryption);
     }
     check_fits(&file, &jwk, alg)?;
     let jwk = match kid {

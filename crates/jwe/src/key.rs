@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use jws::jwt_claims::{Algorithm, EncryptionAlgorithm};
-use jws::{Curve, Jwk, KeyError, KeyMaterial, KeySpec};
+use jws::{Curve, Jwk, KeyError, KeyMaterial, KeyOperation, KeySpec, KeyUse};
 use zeroize::Zeroizing;
 
 use crate::Error;
@@ -175,20 +175,20 @@ fn check_ecdh(alg: &Algorithm) -> Result<(), Error> {
     }
 }
 
-/// The operation names of RFC 7517 4.3 that fit an algorithm on each side.
-fn operations(mgmt: Mgmt, decrypt: bool) -> &'static [&'static str] {
+/// The operations of RFC 7517 4.3 that fit an algorithm on each side.
+const fn operations(mgmt: Mgmt, decrypt: bool) -> &'static [KeyOperation] {
     match (mgmt, decrypt) {
-        (Mgmt::Dir, false) => &["encrypt"],
-        (Mgmt::Dir, true) => &["decrypt"],
-        (Mgmt::EcdhEs(_), _) => &["deriveKey", "deriveBits"],
-        (_, false) => &["wrapKey", "encrypt"],
-        (_, true) => &["unwrapKey", "decrypt"],
+        (Mgmt::Dir, false) => &[KeyOperation::Encrypt],
+        (Mgmt::Dir, true) => &[KeyOperation::Decrypt],
+        (Mgmt::EcdhEs(_), _) => &[KeyOperation::DeriveKey, KeyOperation::DeriveBits],
+        (_, false) => &[KeyOperation::WrapKey, KeyOperation::Encrypt],
+        (_, true) => &[KeyOperation::UnwrapKey, KeyOperation::Decrypt],
     }
 }
 
 fn check_jwk_usage(jwk: &Jwk, mgmt: Mgmt, decrypt: bool) -> Result<(), Error> {
     if let Some(u) = &jwk.key_use {
-        if u != "enc" {
+        if *u != KeyUse::Encryption {
             return Err(Error::Key(KeyError::UsageNotPermitted(
                 "the JWK's \"use\" is not \"enc\"".into(),
             )));
@@ -196,10 +196,11 @@ fn check_jwk_usage(jwk: &Jwk, mgmt: Mgmt, decrypt: bool) -> Result<(), Error> {
     }
     if let Some(ops) = &jwk.key_ops {
         let fits = operations(mgmt, decrypt);
-        if !ops.iter().any(|o| fits.contains(&o.as_str())) {
+        if !ops.iter().any(|o| fits.contains(o)) {
+            let names: Vec<&str> = fits.iter().map(KeyOperation::as_str).collect();
             return Err(Error::Key(KeyError::UsageNotPermitted(format!(
                 "the JWK's \"key_ops\" list none of {}",
-                fits.join(", ")
+                names.join(", ")
             ))));
         }
     }
@@ -669,7 +670,7 @@ impl EncryptionKey {
 
 fn finish_jwk(material: KeyMaterial, alg: &Algorithm, kid: Option<&str>) -> Jwk {
     let mut jwk = Jwk::new(material).with_alg(alg.clone());
-    jwk.key_use = Some("enc".into());
+    jwk.key_use = Some(KeyUse::Encryption);
     jwk.kid = kid.map(str::to_owned);
     jwk
 }
@@ -777,7 +778,7 @@ mod tests {
             let jwk = key.to_jwk();
             assert_eq!(jwk.alg.as_ref(), Some(&alg));
             assert_eq!(jwk.kid.as_deref(), Some("k1"));
-            assert_eq!(jwk.key_use.as_deref(), Some("enc"));
+            assert_eq!(jwk.key_use, Some(KeyUse::Encryption));
             let json = jwk.to_private_json().unwrap();
             let parsed = Jwk::from_json(json.as_bytes()).unwrap();
             let decrypter = Decrypter::new(DecryptionKey::from_jwk(&parsed, None).unwrap());

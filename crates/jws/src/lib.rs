@@ -50,7 +50,7 @@ mod sign;
 mod verify;
 
 pub use error::{Error, JwkError, KeyError};
-pub use jwk::{Curve, Jwk, KeyMaterial, RsaCrt, RsaPrivate, Secret};
+pub use jwk::{Curve, Jwk, KeyMaterial, KeyOperation, KeyUse, RsaCrt, RsaPrivate, Secret};
 pub use jwk_set::JwkSet;
 pub use jwt_claims::{
     self, Algorithm, Audience, Claims, Clock, FixedClock, Header, Limits, NumericDate, PolicyError,

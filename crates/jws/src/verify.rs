@@ -13,7 +13,7 @@ use jwt_claims::{
 use serde::de::{Deserialize, DeserializeOwned};
 
 use crate::select;
-use crate::{Error, Jwk, JwkSet, KeyError, VerifyingKey};
+use crate::{Error, Jwk, JwkSet, KeyError, KeyOperation, KeyUse, VerifyingKey};
 
 /// The largest signature accepted: RSA 8192 bits.
 const MAX_SIGNATURE: usize = 1024;
@@ -460,13 +460,17 @@ impl Verifier {
 
 /// The keys a JWK gives for the allowed algorithms.
 fn keys_of(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Vec<VerifyingKey>, Error> {
-    if jwk.key_use.as_deref().is_some_and(|u| u != "sig") {
+    if jwk
+        .key_use
+        .as_ref()
+        .is_some_and(|u| *u != KeyUse::Signature)
+    {
         return Ok(Vec::new());
     }
     if jwk
         .key_ops
         .as_ref()
-        .is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
+        .is_some_and(|ops| !ops.contains(&KeyOperation::Verify))
     {
         return Ok(Vec::new());
     }
@@ -599,12 +603,12 @@ mod tests {
     fn jwks_whose_use_or_key_ops_forbid_verifying_give_no_key() {
         let base = hs256().to_jwk();
         let mut enc_use = base.clone();
-        enc_use.key_use = Some("enc".into());
+        enc_use.key_use = Some(KeyUse::Encryption);
         let mut sign_only = base.clone();
-        sign_only.key_ops = Some(vec!["sign".into()]);
+        sign_only.key_ops = Some(vec![KeyOperation::Sign]);
         let mut verify_ok = base.clone();
-        verify_ok.key_use = Some("sig".into());
-        verify_ok.key_ops = Some(vec!["sign".into(), "verify".into()]);
+        verify_ok.key_use = Some(KeyUse::Signature);
+        verify_ok.key_ops = Some(vec![KeyOperation::Sign, KeyOperation::Verify]);
         let allowed = [Algorithm::HS256];
         for forbidden in [&enc_use, &sign_only] {
             assert!(keys_of(forbidden, &allowed).unwrap().is_empty());

@@ -424,7 +424,7 @@ impl KeyRing {
             })
             .map(|e| {
                 let mut jwk = e.key.verifying_key().to_jwk();
-                jwk.key_use = Some("sig".into());
+                jwk.key_use = Some(jws::KeyUse::Signature);
                 jwk
             })
             .collect();

@@ -2,7 +2,7 @@
 
 use jwt_claims::Algorithm;
 
-use super::{Curve, Jwk, KeyMaterial, Secret, rsa_private_material, strip_zeros};
+use super::{Curve, Jwk, KeyMaterial, KeyOperation, Secret, rsa_private_material, strip_zeros};
 use crate::key::{KeyKind, PublicParts, SecretParts};
 use crate::{KeyError, SigningKey, VerifyingKey};
 
@@ -30,7 +30,7 @@ impl Jwk {
     /// [`KeyError`] when the JWK cannot serve the algorithm.
     pub fn signing_key(&self, alg: Option<Algorithm>) -> Result<SigningKey, KeyError> {
         let alg = self.resolve_alg(alg)?;
-        self.check_operation("sign")?;
+        self.check_operation(&KeyOperation::Sign)?;
         let key = match &self.material {
             KeyMaterial::Oct { k } => SigningKey::symmetric(alg, k.expose())?,
             KeyMaterial::Okp {
@@ -82,7 +82,7 @@ impl Jwk {
     /// [`KeyError`] when the JWK cannot serve the algorithm.
     pub fn verifying_key(&self, alg: Option<Algorithm>) -> Result<VerifyingKey, KeyError> {
         let alg = self.resolve_alg(alg)?;
-        self.check_operation("verify")?;
+        self.check_operation(&KeyOperation::Verify)?;
         let key = match &self.material {
             KeyMaterial::Oct { k } => VerifyingKey::symmetric(alg, k.expose())?,
             KeyMaterial::Okp { crv, x, .. } => {

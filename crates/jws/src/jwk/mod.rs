@@ -13,20 +13,11 @@ mod convert;
 mod material;
 mod parse;
 mod serialize;
+mod usage;
 
 pub use material::{Curve, KeyMaterial, RsaCrt, RsaPrivate, Secret};
 pub(crate) use material::{rsa_private_material, rsa_public_material, strip_zeros};
-
-/// The operations of `use: sig`, and of `use: enc` (RFC 7517 4.3).
-pub(crate) const SIG_OPS: &[&str] = &["sign", "verify"];
-pub(crate) const ENC_OPS: &[&str] = &[
-    "encrypt",
-    "decrypt",
-    "wrapKey",
-    "unwrapKey",
-    "deriveKey",
-    "deriveBits",
-];
+pub use usage::{KeyOperation, KeyUse};
 
 /// A JSON Web Key.
 ///
@@ -49,9 +40,9 @@ pub struct Jwk {
     /// `alg`: the algorithm the key is meant for.
     pub alg: Option<Algorithm>,
     /// `use`: `sig` or `enc`.
-    pub key_use: Option<String>,
+    pub key_use: Option<KeyUse>,
     /// `key_ops`: the operations the key is meant for.
-    pub key_ops: Option<Vec<String>>,
+    pub key_ops: Option<Vec<KeyOperation>>,
     /// `x5u`.
     pub x5u: Option<String>,
     /// `x5c`: standard base64 DER certificates, as given.
@@ -186,24 +177,24 @@ impl Jwk {
         Sha256::digest(input.as_bytes()).into()
     }
 
-    /// Checks that `use` and `key_ops` permit `op` (`sign`, `verify`, `encrypt`, ...).
+    /// Checks that `use` and `key_ops` permit `op`.
     ///
     /// # Errors
     /// [`KeyError::UsageNotPermitted`].
-    pub fn check_operation(&self, op: &str) -> Result<(), KeyError> {
+    pub fn check_operation(&self, op: &KeyOperation) -> Result<(), KeyError> {
         if let Some(key_use) = &self.key_use {
-            let wanted = if SIG_OPS.contains(&op) { "sig" } else { "enc" };
-            if key_use != wanted {
+            if op.key_use().as_ref() != Some(key_use) {
                 return Err(KeyError::UsageNotPermitted(format!(
-                    "\"use\" is \"{}\", operation \"{op}\" needs \"{wanted}\"",
-                    json::truncate(key_use)
+                    "\"use\" is \"{}\", operation \"{op}\" needs another",
+                    json::truncate(key_use.as_str())
                 )));
             }
         }
         if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == op) {
+            if !ops.contains(op) {
                 return Err(KeyError::UsageNotPermitted(format!(
-                    "\"key_ops\" does not list \"{op}\""
+                    "\"key_ops\" does not list \"{}\"",
+                    json::truncate(op.as_str())
                 )));
             }
         }

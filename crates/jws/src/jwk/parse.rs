@@ -6,7 +6,7 @@ use jwt_claims::{Algorithm, base64url};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::{Curve, ENC_OPS, Jwk, KeyMaterial, RsaCrt, RsaPrivate, SIG_OPS, Secret};
+use super::{Curve, Jwk, KeyMaterial, KeyOperation, KeyUse, RsaCrt, RsaPrivate, Secret};
 use crate::JwkError;
 
 /// The default JSON depth accepted for a JWK.
@@ -190,8 +190,9 @@ impl Jwk {
             material,
             kid: take_string(&mut map, "kid")?,
             alg: take_string(&mut map, "alg")?.map(|a| Algorithm::from_name(&a)),
-            key_use: take_string(&mut map, "use")?,
-            key_ops: take_strings(&mut map, "key_ops")?,
+            key_use: take_string(&mut map, "use")?.map(|u| KeyUse::from_name(&u)),
+            key_ops: take_strings(&mut map, "key_ops")?
+                .map(|ops| ops.iter().map(|o| KeyOperation::from_name(o)).collect()),
             x5u: take_string(&mut map, "x5u")?,
             x5c: take_strings(&mut map, "x5c")?,
             x5t: take_string(&mut map, "x5t")?,
@@ -209,12 +210,7 @@ impl Jwk {
                 }
             }
             if let Some(key_use) = &self.key_use {
-                let allowed = match key_use.as_str() {
-                    "sig" => SIG_OPS,
-                    "enc" => ENC_OPS,
-                    _ => &[][..],
-                };
-                if ops.iter().any(|op| !allowed.contains(&op.as_str())) {
+                if ops.iter().any(|op| op.key_use().as_ref() != Some(key_use)) {
                     return Err(invalid("key_ops", "is inconsistent with \"use\""));
                 }
             }

@@ -5,7 +5,7 @@ use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 use zeroize::Zeroizing;
 
-use super::{Jwk, KeyMaterial};
+use super::{Jwk, KeyMaterial, KeyOperation};
 
 impl Jwk {
     /// The JWK as JSON including private members. Keep the result secret.
@@ -57,10 +57,11 @@ impl Serialize for Export<'_> {
             map.serialize_entry("kid", kid)?;
         }
         if let Some(u) = &jwk.key_use {
-            map.serialize_entry("use", u)?;
+            map.serialize_entry("use", u.as_str())?;
         }
         if let Some(ops) = &jwk.key_ops {
-            map.serialize_entry("key_ops", ops)?;
+            let names: Vec<&str> = ops.iter().map(KeyOperation::as_str).collect();
+            map.serialize_entry("key_ops", &names)?;
         }
         if let Some(alg) = &jwk.alg {
             map.serialize_entry("alg", alg)?;
