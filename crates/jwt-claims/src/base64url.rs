@@ -142,6 +142,7 @@ pub fn decode(input: impl AsRef<[u8]>) -> Result<Vec<u8>, Base64Error> {
 /// # Errors
 /// [`Base64Error::BufferTooSmall`] when `out` is shorter than [`decoded_len`] of the input,
 /// or another [`Base64Error`] when the input is not canonical unpadded base64url.
+#[doc(hidden)]
 pub fn decode_to_slice(input: impl AsRef<[u8]>, out: &mut [u8]) -> Result<usize, Base64Error> {
     let input = input.as_ref();
     let needed = decoded_len(input.len()).ok_or(Base64Error::InvalidLength)?;
@@ -160,6 +161,7 @@ pub fn decode_to_slice(input: impl AsRef<[u8]>, out: &mut [u8]) -> Result<usize,
 /// # Errors
 /// [`Base64Error`] when the input is not canonical unpadded base64url; `out` is then left
 /// as it was.
+#[doc(hidden)]
 pub fn decode_to_vec(input: impl AsRef<[u8]>, out: &mut Vec<u8>) -> Result<(), Base64Error> {
     let input = input.as_ref();
     let start = out.len();
@@ -191,6 +193,7 @@ pub fn decode_to_vec(input: impl AsRef<[u8]>, out: &mut Vec<u8>) -> Result<(), B
 /// assert_eq!(bytes, b"hi");
 /// assert!(heap.capacity() == 0);
 /// ```
+#[doc(hidden)]
 pub fn decode_in<'b>(
     input: impl AsRef<[u8]>,
     stack: &'b mut [u8],

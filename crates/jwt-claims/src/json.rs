@@ -90,6 +90,7 @@ impl JsonError {
 /// assert_eq!(truncate(&"a".repeat(70)), format!("{}...", "a".repeat(64)));
 /// ```
 #[must_use]
+#[doc(hidden)]
 pub fn truncate(s: &str) -> String {
     let (head, cut) = match s.char_indices().nth(ECHO_MAX) {
         None => (s, false),
@@ -132,6 +133,7 @@ impl std::error::Error for JsonError {
 /// # Errors
 /// [`JsonError::TooDeep`] when the nesting exceeds `max_depth`.
 #[inline]
+#[doc(hidden)]
 pub fn check_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
     // A document of n bytes cannot nest deeper than n / 2 levels, nor deeper than its
     // number of opening brackets (a count the compiler vectorizes).
@@ -183,6 +185,7 @@ fn scan_depth(bytes: &[u8], max_depth: usize) -> Result<(), JsonError> {
 /// # Errors
 /// [`JsonError::DuplicateMember`]; [`JsonError::Syntax`] for malformed JSON.
 #[inline]
+#[doc(hidden)]
 pub fn check_nested_duplicates(bytes: &[u8]) -> Result<(), JsonError> {
     if count_bytes(bytes, |b| b == b'{') <= 1 {
         return Ok(());
@@ -338,6 +341,7 @@ pub(crate) fn count_bytes(bytes: &[u8], hit: impl Fn(u8) -> bool) -> usize {
 ///
 /// # Errors
 /// [`JsonError`] naming the first rule the input breaks.
+#[doc(hidden)]
 pub fn value_from_slice(bytes: &[u8], max_depth: usize) -> Result<Value, JsonError> {
     let detail = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -359,6 +363,7 @@ pub fn value_from_slice(bytes: &[u8], max_depth: usize) -> Result<Value, JsonErr
 /// # Errors
 /// [`JsonError::NotAnObject`] for any other JSON value, or the errors of
 /// [`value_from_slice`].
+#[doc(hidden)]
 pub fn object_from_slice(bytes: &[u8], max_depth: usize) -> Result<JsonObject, JsonError> {
     match value_from_slice(bytes, max_depth)? {
         Value::Object(map) => Ok(map),

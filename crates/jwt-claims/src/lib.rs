@@ -42,6 +42,11 @@
 //! read.validate(&policy).unwrap();
 //! assert_eq!(read.claims().custom.roles, ["admin"]);
 //! ```
+//!
+//! Items hidden from this documentation (`KnownHeaders`, `base64url::decode_in` and
+//! `decode_to_*`, `json::truncate`, `check_depth`, `value_from_slice` and their kin) are
+//! plumbing shared with `jws` and `jwe` for speed. They are not part of the API: a
+//! release may change them without a major version.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -66,6 +71,7 @@ pub use compact::{JweCompact, JwsCompact};
 pub use error::{Error, Segment};
 pub use header::{CritError, Header, REGISTERED_PARAMETERS};
 pub use json::{JsonError, JsonObject};
+#[doc(hidden)]
 pub use known_headers::KnownHeaders;
 pub use limits::Limits;
 pub use numeric_date::{NumericDate, NumericDateError};

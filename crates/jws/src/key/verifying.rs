@@ -73,7 +73,7 @@ impl VerifyingKey {
     /// An HMAC key (`HS256`, `HS384`, `HS512`) from the shared secret.
     ///
     /// # Errors
-    /// As [`SigningKey::symmetric`](crate::SigningKey::hmac).
+    /// As [`SigningKey::symmetric`](crate::SigningKey::symmetric).
     pub fn symmetric(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         match Family::of(&alg)? {
             Family::Hmac(hash) => Ok(Self::bind(
