@@ -6,6 +6,7 @@
 //! - `cargo xtask release (major|minor|patch|X.Y.Z) [--execute] [--publish]`.
 //! - `cargo xtask check-features`: each library crate with no default features and with
 //!   each feature alone.
+//! - `cargo xtask check-modules`: no module cycle, no source file over 600 lines.
 //!
 //! `--root DIR` before the command runs it on another workspace (the release tests use it).
 // `serde_json::Value` indexing returns `Null` for absent members; it never panics.
@@ -19,14 +20,16 @@ mod bench;
 mod features;
 mod fuzz;
 mod metadata;
+mod modules;
 mod release;
 
 const USAGE: &str = "\
 usage: cargo xtask [--root DIR] <command>
 
 commands:
-  ci                                   run every CI step (fmt, clippy, test, doc, fuzz smoke,
-                                       check-features), timed, stopping at the first failure
+  ci                                   run every CI step (fmt, clippy, check-modules, test,
+                                       doc, fuzz smoke, check-features), timed, stopping at
+                                       the first failure
   fuzz [TARGET] [--time SECS] [--smoke]
                                        run cargo-fuzz targets (all by default) on fuzz/corpus;
                                        --smoke gives each target a short run (CI)
@@ -37,6 +40,8 @@ commands:
                                        commit and tag (dry run without --execute)
   check-features                       build each library crate with no default features and
                                        with each feature alone
+  check-modules                        no module cycle in a crate, no source file over 600
+                                       lines (tests not counted)
 ";
 
 /// A failure that ends the command, with what to tell the user.
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::command(&root, rest),
         Some("release") => release::command(&root, rest),
         Some("check-features") => features::command(&root),
+        Some("check-modules") => modules::command(&root),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -139,6 +145,7 @@ pub(crate) fn ci_in(root: &Path) -> Result {
             "warnings",
         ]))
     })?;
+    step("check-modules", || modules::command(root))?;
     step("test (cargo test --workspace)", || {
         run(cargo().args(["test", "--workspace"]))
     })?;

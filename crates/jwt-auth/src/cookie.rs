@@ -31,9 +31,9 @@
 //! [`CookieOptions::read`] refuses a `Cookie` header that carries the name twice
 //! ([`CookieError::Duplicate`]) rather than guessing which one is real.
 
-use std::fmt;
 use std::time::Duration;
 
+pub use crate::error::CookieError;
 use crate::token::RefreshToken;
 
 /// The default cookie name; the `__Host-` prefix makes browsers enforce `Secure`, `Path=/`
@@ -41,37 +41,6 @@ use crate::token::RefreshToken;
 pub const DEFAULT_COOKIE_NAME: &str = "__Host-refresh";
 
 const HOST_PREFIX: &str = "__Host-";
-
-/// Why the refresh cookie cannot be read, or a cookie name cannot be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CookieError {
-    /// The `Cookie` header has no refresh cookie.
-    Missing,
-    /// The `Cookie` header carries the refresh cookie more than once (cookie tossing).
-    Duplicate,
-    /// The refresh cookie's value is not a refresh token.
-    Malformed,
-    /// A cookie name without the `__Host-` prefix (see
-    /// [`CookieOptions::with_name_without_host_prefix`]).
-    NameWithoutHostPrefix,
-    /// A cookie name that is empty or holds characters a cookie name may not hold.
-    InvalidName,
-}
-
-impl fmt::Display for CookieError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Missing => "no refresh cookie",
-            Self::Duplicate => "the refresh cookie is present more than once",
-            Self::Malformed => "the refresh cookie is not a refresh token",
-            Self::NameWithoutHostPrefix => "the refresh cookie's name must start with __Host-",
-            Self::InvalidName => "not a valid cookie name",
-        })
-    }
-}
-
-impl std::error::Error for CookieError {}
 
 /// The `SameSite` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

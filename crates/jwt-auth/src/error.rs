@@ -2,10 +2,6 @@
 
 use std::fmt;
 
-use crate::cookie::CookieError;
-use crate::keyring::KeyRingError;
-use crate::store::StoreError;
-
 /// Why an access token was refused: the underlying error, kept whole (and as `source()`)
 /// for the application's logs. Never send it to the client.
 #[derive(Debug)]
@@ -223,6 +219,135 @@ impl AuthError {
             _ => format!(
                 "Bearer realm={realm}, error=\"invalid_token\", error_description=\"The access token is invalid\""
             ),
+        }
+    }
+}
+
+/// Why the refresh cookie cannot be read, or a cookie name cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieError {
+    /// The `Cookie` header has no refresh cookie.
+    Missing,
+    /// The `Cookie` header carries the refresh cookie more than once (cookie tossing).
+    Duplicate,
+    /// The refresh cookie's value is not a refresh token.
+    Malformed,
+    /// A cookie name without the `__Host-` prefix (see
+    /// [`CookieOptions::with_name_without_host_prefix`]).
+    NameWithoutHostPrefix,
+    /// A cookie name that is empty or holds characters a cookie name may not hold.
+    InvalidName,
+}
+
+impl fmt::Display for CookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "no refresh cookie",
+            Self::Duplicate => "the refresh cookie is present more than once",
+            Self::Malformed => "the refresh cookie is not a refresh token",
+            Self::NameWithoutHostPrefix => "the refresh cookie's name must start with __Host-",
+            Self::InvalidName => "not a valid cookie name",
+        })
+    }
+}
+
+impl std::error::Error for CookieError {}
+
+/// Why a stored key ring cannot be used, or a ring change cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyRingError {
+    /// The key-encryption key is not 32 bytes.
+    KeyEncryptionKeyLength,
+    /// The ring does not open with the key-encryption key: a wrong key, or a document that
+    /// was damaged or tampered with.
+    Integrity,
+    /// The stored ring is older than the one this issuer already holds (an old copy
+    /// written back).
+    Rollback {
+        /// The version of the stored ring.
+        stored: u64,
+        /// The version already held.
+        held: u64,
+    },
+    /// The document's format is not one this version of the crate reads (format 1, whose
+    /// states were not integrity-protected, is refused: seal a new ring).
+    UnsupportedFormat(u64),
+    /// The store holds no key ring (it was deleted while the issuer ran).
+    Missing,
+    /// The ring has no active key.
+    NoActiveKey,
+    /// No key of the ring has this `kid`.
+    UnknownKid,
+    /// A key could not be generated, sealed or read back.
+    Key(String),
+}
+
+impl fmt::Display for KeyRingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::KeyEncryptionKeyLength => f.write_str("the key-encryption key must be 32 bytes"),
+            Self::Integrity => f.write_str(
+                "the key ring does not open: wrong key-encryption key, or a damaged or tampered document",
+            ),
+            Self::Rollback { stored, held } => write!(
+                f,
+                "the stored key ring (version {stored}) is older than the one held (version {held})"
+            ),
+            Self::UnsupportedFormat(n) => write!(f, "key ring format {n} is not supported"),
+            Self::Missing => f.write_str("the store holds no key ring"),
+            Self::NoActiveKey => f.write_str("the key ring has no active key"),
+            Self::UnknownKid => f.write_str("no key of the ring has this kid"),
+            Self::Key(why) => write!(f, "key error: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for KeyRingError {}
+
+/// A store failure, by what the caller can do about it. Messages are for logs; they never
+/// hold a token's secret. The backend's own error is kept as `source()`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend cannot be reached or has shut down (a stopped worker, a refused
+    /// connection, a pool timeout): retrying later may succeed.
+    Unavailable(String),
+    /// The backend reported an error (kept as `source()`).
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+    /// An id that must be unique exists already (a family, a token, a successor).
+    Conflict(&'static str),
+    /// The database schema is newer than this version of the crate understands.
+    SchemaNewer {
+        /// The schema version found.
+        found: i64,
+    },
+    /// Stored data breaks an invariant of the store (a record vanished inside a
+    /// transaction, a poisoned lock).
+    Inconsistent(&'static str),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
+            Self::Backend(e) => write!(f, "store failed: {e}"),
+            Self::Conflict(what) => write!(f, "store conflict: {what} already exists"),
+            Self::SchemaNewer { found } => write!(
+                f,
+                "the database schema (version {found}) is newer than this version of jwt-auth"
+            ),
+            Self::Inconsistent(what) => write!(f, "store inconsistent: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Backend(e) => Some(e.as_ref()),
+            _ => None,
         }
     }
 }

@@ -8,6 +8,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::AuthError;
+pub use crate::error::KeyRingError;
 use crate::token::SuccessorKey;
 
 /// Where a key is in its life.
@@ -36,58 +37,6 @@ struct Entry {
     state: KeyState,
     created_at: NumericDate,
 }
-
-/// Why a stored key ring cannot be used, or a ring change cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyRingError {
-    /// The key-encryption key is not 32 bytes.
-    KeyEncryptionKeyLength,
-    /// The ring does not open with the key-encryption key: a wrong key, or a document that
-    /// was damaged or tampered with.
-    Integrity,
-    /// The stored ring is older than the one this issuer already holds (an old copy
-    /// written back).
-    Rollback {
-        /// The version of the stored ring.
-        stored: u64,
-        /// The version already held.
-        held: u64,
-    },
-    /// The document's format is not one this version of the crate reads (format 1, whose
-    /// states were not integrity-protected, is refused: seal a new ring).
-    UnsupportedFormat(u64),
-    /// The store holds no key ring (it was deleted while the issuer ran).
-    Missing,
-    /// The ring has no active key.
-    NoActiveKey,
-    /// No key of the ring has this `kid`.
-    UnknownKid,
-    /// A key could not be generated, sealed or read back.
-    Key(String),
-}
-
-impl std::fmt::Display for KeyRingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::KeyEncryptionKeyLength => f.write_str("the key-encryption key must be 32 bytes"),
-            Self::Integrity => f.write_str(
-                "the key ring does not open: wrong key-encryption key, or a damaged or tampered document",
-            ),
-            Self::Rollback { stored, held } => write!(
-                f,
-                "the stored key ring (version {stored}) is older than the one held (version {held})"
-            ),
-            Self::UnsupportedFormat(n) => write!(f, "key ring format {n} is not supported"),
-            Self::Missing => f.write_str("the store holds no key ring"),
-            Self::NoActiveKey => f.write_str("the key ring has no active key"),
-            Self::UnknownKid => f.write_str("no key of the ring has this kid"),
-            Self::Key(why) => write!(f, "key error: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for KeyRingError {}
 
 /// The application's key-encryption key: 32 secret bytes that seal the key ring at rest
 /// (confidentiality and integrity) and from which refresh-token successors are derived.

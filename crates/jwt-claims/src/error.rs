@@ -2,11 +2,9 @@
 
 use std::fmt;
 
-use crate::Algorithm;
 use crate::base64url::Base64Error;
-use crate::header::CritError;
 use crate::json::JsonError;
-use crate::validation::ValidationError;
+use crate::{Algorithm, NumericDate, RegisteredClaim};
 
 /// A part of a compact token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,3 +150,129 @@ impl From<CritError> for Error {
         Self::Crit(e)
     }
 }
+
+/// Why a header's `crit` parameter was refused (RFC 7515 4.1.11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CritError {
+    /// `crit` is an empty list.
+    Empty,
+    /// `crit` lists a name twice.
+    Duplicate(String),
+    /// `crit` lists a parameter that RFC 7515, 7516 or 7518 defines.
+    Registered(String),
+    /// `crit` lists a parameter that the header does not carry.
+    Absent(String),
+    /// `crit` lists an extension this recipient does not understand.
+    NotUnderstood(String),
+}
+
+impl fmt::Display for CritError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("empty list"),
+            Self::Duplicate(n) => write!(f, "\"{n}\" is listed twice"),
+            Self::Registered(n) => {
+                write!(
+                    f,
+                    "\"{n}\" is a registered parameter and must not be listed"
+                )
+            }
+            Self::Absent(n) => write!(f, "\"{n}\" is listed but absent from the header"),
+            Self::NotUnderstood(n) => write!(f, "extension \"{n}\" is not understood"),
+        }
+    }
+}
+
+impl std::error::Error for CritError {}
+
+/// Why a claim set failed validation. Each variant names the claim it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A claim the policy requires is absent.
+    MissingClaim(RegisteredClaim),
+    /// `exp` (plus leeway) is not after the current time.
+    Expired {
+        /// The token's `exp`.
+        exp: NumericDate,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `nbf` is after the current time (plus leeway).
+    NotYetValid {
+        /// The token's `nbf`.
+        nbf: NumericDate,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `iat` is after the current time (plus leeway).
+    IssuedInFuture {
+        /// The token's `iat`.
+        iat: NumericDate,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `iat` is older than the policy's maximum age.
+    TooOld {
+        /// The token's `iat`.
+        iat: NumericDate,
+        /// The maximum age in seconds.
+        max_age: u64,
+        /// The time of validation.
+        now: NumericDate,
+    },
+    /// `iss` is not one of the accepted issuers.
+    InvalidIssuer {
+        /// The token's issuer (cut to 64 characters).
+        found: String,
+    },
+    /// `aud` contains none of the accepted audiences, or the token has an `aud` and the
+    /// policy accepts none (RFC 7519 4.1.3).
+    InvalidAudience,
+    /// `sub` is not the expected subject.
+    InvalidSubject,
+    /// The header's `typ` is not the expected type (RFC 8725 3.11).
+    InvalidType {
+        /// The expected type.
+        expected: String,
+        /// The header's `typ`, if any (cut to 64 characters).
+        found: Option<String>,
+    },
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingClaim(c) => write!(f, "required claim \"{c}\" is missing"),
+            Self::Expired { exp, now } => write!(f, "token expired at {exp}, now is {now}"),
+            Self::NotYetValid { nbf, now } => {
+                write!(f, "token is not valid before {nbf} (\"nbf\"), now is {now}")
+            }
+            Self::IssuedInFuture { iat, now } => {
+                write!(
+                    f,
+                    "token is issued in the future (\"iat\" {iat}), now is {now}"
+                )
+            }
+            Self::TooOld { iat, max_age, now } => write!(
+                f,
+                "token issued at {iat} is older than the maximum age of {max_age} s, now is {now}"
+            ),
+            Self::InvalidIssuer { found } => {
+                write!(f, "issuer \"{found}\" (\"iss\") is not accepted")
+            }
+            Self::InvalidAudience => f.write_str("audience (\"aud\") is not accepted"),
+            Self::InvalidSubject => f.write_str("subject (\"sub\") is not the expected one"),
+            Self::InvalidType { expected, found } => match found {
+                Some(found) => write!(
+                    f,
+                    "token type (\"typ\") is \"{found}\", expected \"{expected}\""
+                ),
+                None => write!(f, "token has no type (\"typ\"), expected \"{expected}\""),
+            },
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}

@@ -11,6 +11,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::error::CritError;
 use crate::json::{JsonError, JsonObject, KeySeed, ValueSeed};
 use crate::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Error, Limits, Segment};
 use crate::{base64url, json};
@@ -88,41 +89,6 @@ pub struct Header {
     /// Extension parameters, by name. Must not hold a registered name.
     pub extra: JsonObject,
 }
-
-/// Why a header's `crit` parameter was refused (RFC 7515 4.1.11).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CritError {
-    /// `crit` is an empty list.
-    Empty,
-    /// `crit` lists a name twice.
-    Duplicate(String),
-    /// `crit` lists a parameter that RFC 7515, 7516 or 7518 defines.
-    Registered(String),
-    /// `crit` lists a parameter that the header does not carry.
-    Absent(String),
-    /// `crit` lists an extension this recipient does not understand.
-    NotUnderstood(String),
-}
-
-impl fmt::Display for CritError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("empty list"),
-            Self::Duplicate(n) => write!(f, "\"{n}\" is listed twice"),
-            Self::Registered(n) => {
-                write!(
-                    f,
-                    "\"{n}\" is a registered parameter and must not be listed"
-                )
-            }
-            Self::Absent(n) => write!(f, "\"{n}\" is listed but absent from the header"),
-            Self::NotUnderstood(n) => write!(f, "extension \"{n}\" is not understood"),
-        }
-    }
-}
-
-impl std::error::Error for CritError {}
 
 impl Header {
     /// A header with this `alg` and nothing else.

@@ -62,21 +62,23 @@ mod header;
 mod known_headers;
 mod limits;
 mod numeric_date;
+mod registered;
 mod validation;
 
 pub use algorithm::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm};
 pub use base64url::Base64Error;
-pub use claims::{Audience, Claims, RegisteredClaim};
+pub use claims::{Audience, Claims};
 pub use compact::{JweCompact, JwsCompact};
-pub use error::{Error, Segment};
-pub use header::{CritError, Header, REGISTERED_PARAMETERS};
+pub use error::{CritError, Error, Segment, ValidationError};
+pub use header::{Header, REGISTERED_PARAMETERS};
 pub use json::{JsonError, JsonObject};
 #[doc(hidden)]
 pub use known_headers::KnownHeaders;
 pub use limits::Limits;
 pub use numeric_date::{NumericDate, NumericDateError};
+pub use registered::RegisteredClaim;
 pub use unsecured::Unverified;
-pub use validation::{Clock, FixedClock, PolicyError, SystemClock, Validation, ValidationError};
+pub use validation::{Clock, FixedClock, PolicyError, SystemClock, Validation};
 
 /// The crate README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

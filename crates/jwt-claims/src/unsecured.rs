@@ -18,7 +18,8 @@
 use serde::Serialize;
 use serde::de::{Deserialize, DeserializeOwned};
 
-use crate::validation::{Validation, ValidationError};
+use crate::error::ValidationError;
+use crate::validation::Validation;
 use crate::{Algorithm, Claims, Error, Header, JwsCompact, Limits, Segment, base64url};
 
 /// A header and claim set read from a token whose signature was not checked.

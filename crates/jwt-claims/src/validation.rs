@@ -4,8 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::claims::{Claims, RegisteredClaim};
+use crate::claims::Claims;
+use crate::error::ValidationError;
 use crate::json::truncate;
+use crate::registered::RegisteredClaim;
 use crate::{Header, NumericDate};
 
 /// A source of the current time, injectable so that validation can be tested and replayed.
@@ -69,97 +71,6 @@ impl fmt::Display for PolicyError {
 }
 
 impl std::error::Error for PolicyError {}
-
-/// Why a claim set failed validation. Each variant names the claim it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ValidationError {
-    /// A claim the policy requires is absent.
-    MissingClaim(RegisteredClaim),
-    /// `exp` (plus leeway) is not after the current time.
-    Expired {
-        /// The token's `exp`.
-        exp: NumericDate,
-        /// The time of validation.
-        now: NumericDate,
-    },
-    /// `nbf` is after the current time (plus leeway).
-    NotYetValid {
-        /// The token's `nbf`.
-        nbf: NumericDate,
-        /// The time of validation.
-        now: NumericDate,
-    },
-    /// `iat` is after the current time (plus leeway).
-    IssuedInFuture {
-        /// The token's `iat`.
-        iat: NumericDate,
-        /// The time of validation.
-        now: NumericDate,
-    },
-    /// `iat` is older than the policy's maximum age.
-    TooOld {
-        /// The token's `iat`.
-        iat: NumericDate,
-        /// The maximum age in seconds.
-        max_age: u64,
-        /// The time of validation.
-        now: NumericDate,
-    },
-    /// `iss` is not one of the accepted issuers.
-    InvalidIssuer {
-        /// The token's issuer (cut to 64 characters).
-        found: String,
-    },
-    /// `aud` contains none of the accepted audiences, or the token has an `aud` and the
-    /// policy accepts none (RFC 7519 4.1.3).
-    InvalidAudience,
-    /// `sub` is not the expected subject.
-    InvalidSubject,
-    /// The header's `typ` is not the expected type (RFC 8725 3.11).
-    InvalidType {
-        /// The expected type.
-        expected: String,
-        /// The header's `typ`, if any (cut to 64 characters).
-        found: Option<String>,
-    },
-}
-
-impl fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MissingClaim(c) => write!(f, "required claim \"{c}\" is missing"),
-            Self::Expired { exp, now } => write!(f, "token expired at {exp}, now is {now}"),
-            Self::NotYetValid { nbf, now } => {
-                write!(f, "token is not valid before {nbf} (\"nbf\"), now is {now}")
-            }
-            Self::IssuedInFuture { iat, now } => {
-                write!(
-                    f,
-                    "token is issued in the future (\"iat\" {iat}), now is {now}"
-                )
-            }
-            Self::TooOld { iat, max_age, now } => write!(
-                f,
-                "token issued at {iat} is older than the maximum age of {max_age} s, now is {now}"
-            ),
-            Self::InvalidIssuer { found } => {
-                write!(f, "issuer \"{found}\" (\"iss\") is not accepted")
-            }
-            Self::InvalidAudience => f.write_str("audience (\"aud\") is not accepted"),
-            Self::InvalidSubject => f.write_str("subject (\"sub\") is not the expected one"),
-            Self::InvalidType { expected, found } => match found {
-                Some(found) => write!(
-                    f,
-                    "token type (\"typ\") is \"{found}\", expected \"{expected}\""
-                ),
-                None => write!(f, "token has no type (\"typ\"), expected \"{expected}\""),
-            },
-        }
-    }
-}
-
-impl std::error::Error for ValidationError {}
 
 /// What a claim set must satisfy to be accepted.
 ///

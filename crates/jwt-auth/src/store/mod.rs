@@ -30,11 +30,11 @@
 //! A PostgreSQL or Redis store follows the same rules and passes the same conformance
 //! tests (`tests/store_conformance.rs` is generic over the store).
 
-use std::fmt;
 use std::future::Future;
 
 use jws::NumericDate;
 
+pub use crate::error::StoreError;
 use crate::token::{FamilyId, SecretHash, TokenId};
 
 mod memory;
@@ -81,52 +81,6 @@ pub struct Found {
     pub record: RefreshRecord,
     /// Whether its family is revoked.
     pub family_revoked: bool,
-}
-
-/// A store failure, by what the caller can do about it. Messages are for logs; they never
-/// hold a token's secret. The backend's own error is kept as `source()`.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The backend cannot be reached or has shut down (a stopped worker, a refused
-    /// connection, a pool timeout): retrying later may succeed.
-    Unavailable(String),
-    /// The backend reported an error (kept as `source()`).
-    Backend(Box<dyn std::error::Error + Send + Sync>),
-    /// An id that must be unique exists already (a family, a token, a successor).
-    Conflict(&'static str),
-    /// The database schema is newer than this version of the crate understands.
-    SchemaNewer {
-        /// The schema version found.
-        found: i64,
-    },
-    /// Stored data breaks an invariant of the store (a record vanished inside a
-    /// transaction, a poisoned lock).
-    Inconsistent(&'static str),
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
-            Self::Backend(e) => write!(f, "store failed: {e}"),
-            Self::Conflict(what) => write!(f, "store conflict: {what} already exists"),
-            Self::SchemaNewer { found } => write!(
-                f,
-                "the database schema (version {found}) is newer than this version of jwt-auth"
-            ),
-            Self::Inconsistent(what) => write!(f, "store inconsistent: {what}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Backend(e) => Some(e.as_ref()),
-            _ => None,
-        }
-    }
 }
 
 /// Persistence of refresh tokens and of the key ring. See the [module documentation](self)

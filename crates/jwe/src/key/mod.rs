@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use jws::jwt_claims::{Algorithm, EncryptionAlgorithm};
-use jws::{Curve, Jwk, KeyError, KeyMaterial, KeyOperation, KeySpec, KeyUse};
+use jws::{Curve, Jwk, KeyError, KeyMaterial, KeyOperation, KeyUse};
 use zeroize::Zeroizing;
 
 use crate::Error;
@@ -522,159 +522,6 @@ impl DecryptionKey {
     }
 }
 
-macro_rules! ec_generate {
-    ($curve:ident, $variant:ident) => {
-        Private::$variant(
-            <$curve::SecretKey as p256::elliptic_curve::Generate>::try_generate_from_rng(
-                &mut getrandom::SysRng,
-            )
-            .map_err(|_| Error::Random)?,
-        )
-    };
-}
-
-impl DecryptionKey {
-    /// A new random key for `alg`, from the operating system's generator: a shared key of
-    /// the algorithm's length (`dir`: of `spec`'s `enc`; `PBES2-*`: a 32-byte random
-    /// password), an EC or X25519 key pair for `ECDH-ES*`, an RSA key for `RSA-OAEP*`.
-    ///
-    /// # Errors
-    /// [`Error::Key`] when `spec` does not fit `alg` (no `enc` for `dir`, an unknown curve,
-    /// RSA under 2048 bits); [`Error::AlgorithmNotAllowed`] for a non-JWE algorithm;
-    /// [`Error::Random`] when the generator fails.
-    pub fn generate(alg: Algorithm) -> Result<Self, Error> {
-        Self::generate_with(alg, &KeySpec::new())
-    }
-
-    /// As [`DecryptionKey::generate`], with the content encryption (`dir`), curve
-    /// (`ECDH-ES*`) or RSA size (`RSA-OAEP*`) of `spec`.
-    ///
-    /// # Errors
-    /// As [`DecryptionKey::generate`].
-    pub fn generate_with(alg: Algorithm, spec: &KeySpec) -> Result<Self, Error> {
-        let mgmt = Mgmt::of(&alg)?;
-        if spec.curve().is_some() && !matches!(mgmt, Mgmt::EcdhEs(_)) {
-            return Err(key_err(format!("{alg} keys have no curve")));
-        }
-        if spec.enc().is_some() && mgmt != Mgmt::Dir {
-            return Err(key_err(format!(
-                "only dir keys are sized by the content encryption, not {alg} keys"
-            )));
-        }
-        let key = match mgmt {
-            Mgmt::Dir => {
-                let enc = spec
-                    .enc()
-                    .ok_or_else(|| key_err("a dir key needs the content encryption it is for"))?;
-                let len = crate::content::cek_len(enc).ok_or_else(|| {
-                    key_err(format!(
-                        "unsupported content encryption \"{}\"",
-                        jws::jwt_claims::json::truncate(enc.as_str())
-                    ))
-                })?;
-                Private::Secret(crate::rng::os_random(len)?)
-            }
-            Mgmt::AesKw(n) | Mgmt::AesGcmKw(n) => Private::Secret(crate::rng::os_random(n)?),
-            Mgmt::Pbes2 { .. } => Private::Secret(crate::rng::os_random(32)?),
-            Mgmt::EcdhEs(_) => match spec.curve().unwrap_or(Curve::P256) {
-                Curve::P256 => ec_generate!(p256, P256),
-                Curve::P384 => ec_generate!(p384, P384),
-                Curve::P521 => ec_generate!(p521, P521),
-                Curve::X25519 => {
-                    let bytes = crate::rng::os_random(32)?;
-                    let mut seed = Zeroizing::new([0u8; 32]);
-                    seed.copy_from_slice(&bytes);
-                    Private::X25519(x25519_dalek::StaticSecret::from(*seed))
-                }
-                other => {
-                    return Err(key_err(format!(
-                        "{other} is not an ECDH-ES curve (P-256, P-384, P-521 or X25519)"
-                    )));
-                }
-            },
-            Mgmt::RsaOaep { .. } => {
-                if spec.rsa_bits() < MIN_RSA_BITS {
-                    return Err(Error::Key(KeyError::TooWeak(format!(
-                        "RSA keys of {} bits are under {MIN_RSA_BITS} bits",
-                        spec.rsa_bits()
-                    ))));
-                }
-                let key = rsa::PrivateKey::new(&mut getrandom::SysRng, spec.rsa_bits())
-                    .map_err(|e| key_err(format!("RSA key generation: {e}")))?;
-                Private::Rsa(Box::new(key))
-            }
-        };
-        Ok(Self {
-            alg,
-            kid: None,
-            key,
-        })
-    }
-
-    /// The key as a private JWK with `alg`, `kid` and `use: "enc"` (the secret itself for
-    /// shared keys). Export it with [`Jwk::to_private_json`].
-    #[must_use]
-    pub fn to_jwk(&self) -> Jwk {
-        let material = match &self.key {
-            Private::Secret(s) => KeyMaterial::Oct {
-                k: jws::Secret::new(s.to_vec()),
-            },
-            Private::P256(k) => KeyMaterial::ec_from_sec1(
-                Curve::P256,
-                &k.public_key().to_sec1_bytes(),
-                Some(k.to_bytes().to_vec()),
-            ),
-            Private::P384(k) => KeyMaterial::ec_from_sec1(
-                Curve::P384,
-                &k.public_key().to_sec1_bytes(),
-                Some(k.to_bytes().to_vec()),
-            ),
-            Private::P521(k) => KeyMaterial::ec_from_sec1(
-                Curve::P521,
-                &k.public_key().to_sec1_bytes(),
-                Some(k.to_bytes().to_vec()),
-            ),
-            Private::X25519(k) => KeyMaterial::Okp {
-                crv: Curve::X25519,
-                x: x25519_dalek::PublicKey::from(k).as_bytes().to_vec(),
-                d: Some(jws::Secret::new(k.to_bytes().to_vec())),
-            },
-            Private::Rsa(k) => Jwk::from_rsa_private_key(k).material().clone(),
-        };
-        finish_jwk(material, &self.alg, self.kid.as_deref())
-    }
-}
-
-impl EncryptionKey {
-    /// The key as a JWK with `alg`, `kid` and `use: "enc"`: the public key, or the secret
-    /// itself for shared keys.
-    #[must_use]
-    pub fn to_jwk(&self) -> Jwk {
-        let material = match &self.key {
-            Public::Secret(s) => KeyMaterial::Oct {
-                k: jws::Secret::new(s.to_vec()),
-            },
-            Public::P256(k) => KeyMaterial::ec_from_sec1(Curve::P256, &k.to_sec1_bytes(), None),
-            Public::P384(k) => KeyMaterial::ec_from_sec1(Curve::P384, &k.to_sec1_bytes(), None),
-            Public::P521(k) => KeyMaterial::ec_from_sec1(Curve::P521, &k.to_sec1_bytes(), None),
-            Public::X25519(k) => KeyMaterial::Okp {
-                crv: Curve::X25519,
-                x: k.as_bytes().to_vec(),
-                d: None,
-            },
-            Public::Rsa(k) => Jwk::from_rsa_public_key(k).material().clone(),
-        };
-        finish_jwk(material, &self.alg, self.kid.as_deref())
-    }
-}
-
-fn finish_jwk(material: KeyMaterial, alg: &Algorithm, kid: Option<&str>) -> Jwk {
-    let mut jwk = Jwk::new(material).with_alg(alg.clone());
-    jwk.key_use = Some(KeyUse::Encryption);
-    jwk.kid = kid.map(str::to_owned);
-    jwk
-}
-
 fn same_public(a: &Public, b: &Public) -> bool {
     match (a, b) {
         (Public::P256(x), Public::P256(y)) => x == y,
@@ -684,8 +531,13 @@ fn same_public(a: &Public, b: &Public) -> bool {
     }
 }
 
+mod export;
+mod generate;
+
 #[cfg(test)]
 mod tests {
+    use jws::KeySpec;
+
     use super::*;
 
     #[test]
