@@ -234,7 +234,7 @@ pub enum CookieError {
     /// The refresh cookie's value is not a refresh token.
     Malformed,
     /// A cookie name without the `__Host-` prefix (see
-    /// [`CookieOptions::with_name_without_host_prefix`]).
+    /// [`CookieOptions::with_name_without_host_prefix`](crate::cookie::CookieOptions::with_name_without_host_prefix)).
     NameWithoutHostPrefix,
     /// A cookie name that is empty or holds characters a cookie name may not hold.
     InvalidName,

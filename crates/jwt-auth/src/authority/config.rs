@@ -23,7 +23,7 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 /// Seven days: how long a revoked key stays in the ring (never published) by default.
 pub const DEFAULT_REVOKED_KEY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// What an [`Authority`] issues and how.
+/// What an [`Authority`](crate::Authority) issues and how.
 #[derive(Debug, Clone)]
 pub struct AuthorityConfig {
     pub(super) issuer: Issuer,
@@ -131,7 +131,7 @@ impl AuthorityConfig {
     }
 
     /// How long a revoked key stays in the ring (never published, so that
-    /// [`KeyRing::state`] still answers for it) before it is pruned. Default 7 days.
+    /// [`KeyRing::state`](crate::KeyRing::state) still answers for it) before it is pruned. Default 7 days.
     #[must_use]
     pub const fn with_revoked_key_retention(mut self, duration: Duration) -> Self {
         self.revoked_retention = duration.as_secs();
