@@ -297,11 +297,12 @@ impl Decrypter {
             max_p2c: self.max_p2c,
         };
         let mut first_failure = None;
-        let mut tried = 0;
         let mut candidates = self.candidates(header, alg).peekable();
+        if candidates.peek().is_none() {
+            return Err(Error::NoMatchingKey);
+        }
         let mut ciphertext = Some(ciphertext);
         while let Some(key) = candidates.next() {
-            tried += 1;
             // The last candidate decrypts the buffer itself; the others, copies of it.
             let buf = if candidates.peek().is_some() {
                 ciphertext.clone()
@@ -318,8 +319,13 @@ impl Decrypter {
                 ),
                 Err(other) => return Err(other),
             };
-            match content::decrypt_owned(enc, &cek, iv, aad, buf, tag) {
-                Ok(plaintext) if unwrap_failure.is_none() => {
+            // Decrypting goes on with the random key in place of one that did not unwrap, so
+            // that both failures take the same path; whatever it gives is never accepted.
+            match (
+                unwrap_failure,
+                content::decrypt_owned(enc, &cek, iv, aad, buf, tag),
+            ) {
+                (None, Ok(plaintext)) => {
                     let plaintext = match (&header.zip, self.max_inflated) {
                         (Some(_), Some(max)) => {
                             crate::zip::inflate(&plaintext, max).map_err(Error::Decryption)?
@@ -328,16 +334,10 @@ impl Decrypter {
                     };
                     return Ok((plaintext, key.kid().map(str::to_owned)));
                 }
-                Ok(_) => {
-                    first_failure.get_or_insert(Failure::Unwrap);
-                }
-                Err(f) => {
-                    first_failure.get_or_insert(unwrap_failure.unwrap_or(f));
+                (Some(failure), _) | (None, Err(failure)) => {
+                    first_failure.get_or_insert(failure);
                 }
             }
-        }
-        if tried == 0 {
-            return Err(Error::NoMatchingKey);
         }
         Err(Error::Decryption(first_failure.unwrap_or(Failure::Decrypt)))
     }
@@ -575,5 +575,32 @@ mod tests {
                 .decrypt(&token)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn results_and_debug_say_what_they_hold() {
+        let key = DecryptionKey::symmetric(Algorithm::A128KW, &[1; 16])
+            .unwrap()
+            .with_kid("k1");
+        let token = crate::encrypt(
+            &key.encryption_key(),
+            EncryptionAlgorithm::A128GCM,
+            b"secret words",
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+        let decrypter = Decrypter::new(key);
+        let decrypted = decrypter.decrypt(&token).unwrap();
+        let shown = format!("{decrypted:?}");
+        assert!(shown.starts_with("Decrypted {"), "{shown}");
+        assert!(shown.contains("<12 bytes>"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert_eq!(decrypted.kid(), Some("k1"));
+        assert_eq!(decrypted.into_plaintext().as_slice(), b"secret words");
+        let shown = format!("{decrypter:?}");
+        assert!(shown.starts_with("Decrypter {"), "{shown}");
+        assert!(shown.contains("algs: [A128KW]"), "{shown}");
+        assert!(shown.contains("max_candidates: 4"), "{shown}");
+        assert!(!shown.contains("known_headers"), "{shown}");
     }
 }
