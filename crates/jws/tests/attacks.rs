@@ -12,9 +12,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::Duration;
 
-fn data(path: &str) -> Value {
-    let full = format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap()
+fn data(name: &str) -> Value {
+    jose_test_vectors::data(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 fn rsa_jwk() -> Jwk {

@@ -5,9 +5,8 @@
 use jws::{Algorithm, Error, Header, Jwk, JwkSet, SignOptions, Verifier, base64url, jwt_claims};
 use serde_json::Value;
 
-fn data(path: &str) -> Value {
-    let full = format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap()
+fn data(name: &str) -> Value {
+    jose_test_vectors::data(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 fn jwk(v: &Value) -> Jwk {

@@ -8,7 +8,7 @@ use rsa::traits::PublicKeyParts;
 use spki::EncodePublicKey;
 
 fn data() -> serde_json::Value {
-    serde_json::from_str(include_str!("data/roca.json")).unwrap()
+    jose_test_vectors::data(env!("CARGO_MANIFEST_DIR"), "roca.json")
 }
 
 fn roca_public_key() -> rsa::PublicKey {

@@ -7,18 +7,7 @@
 use jws::{Algorithm, VerifyingKey};
 use serde_json::Value;
 
-fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn groups(json: &str) -> Vec<Value> {
-    let doc: Value = serde_json::from_str(json).unwrap();
-    doc["testGroups"].as_array().unwrap().clone()
-}
+use jose_test_vectors::{hex, wycheproof_groups as groups};
 
 #[derive(Default, Debug)]
 struct Tally {
