@@ -128,7 +128,10 @@ fn hs256_with_the_public_key_as_secret() {
     }
     // And an HMAC key cannot be made from PEM or DER public-key material at all.
     let pem = b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n-----END PUBLIC KEY-----\n";
-    assert!(SigningKey::symmetric(Algorithm::HS256, pem).is_err());
+    assert_eq!(
+        SigningKey::symmetric(Algorithm::HS256, pem).unwrap_err(),
+        jws::KeyError::PublicKeyAsSecret
+    );
     let der =
         base64url::decode("MCowBQYDK2VwAyEA11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").unwrap();
     assert!(
@@ -153,23 +156,43 @@ fn alg_changed_within_the_family() {
     .unwrap();
     assert!(verifier.verify::<()>(&token, &Validation::new()).is_ok());
     let (_, rest) = token.split_once('.').unwrap();
-    for alg in ["RS384", "RS512", "PS256"] {
+    let swap = |alg: &str| {
         let header = base64url::encode(json!({"alg": alg, "typ": "JWT"}).to_string());
-        let swapped = format!("{header}.{rest}");
+        format!("{header}.{rest}")
+    };
+    // Not allowed: refused before any key is tried.
+    assert!(matches!(
+        verifier.verify::<()>(&swap("RS384"), &Validation::new()),
+        Err(Error::AlgorithmNotAllowed(Algorithm::RS384))
+    ));
+    // Allowed, and the key serves it: the key is tried with that algorithm and fails.
+    for alg in ["RS512", "PS256"] {
         assert!(
-            verifier.verify::<()>(&swapped, &Validation::new()).is_err(),
+            matches!(
+                verifier.verify::<()>(&swap(alg), &Validation::new()),
+                Err(Error::InvalidSignature)
+            ),
             "{alg}"
         );
     }
+    // The same for RS384 once allowed.
+    let wider = Verifier::from_jwk_set(
+        &JwkSet::from(Jwk::clone(&jwk.to_public().unwrap())),
+        &[Algorithm::RS256, Algorithm::RS384],
+    )
+    .unwrap();
+    assert!(matches!(
+        wider.verify::<()>(&swap("RS384"), &Validation::new()),
+        Err(Error::InvalidSignature)
+    ));
     let es = SigningKey::ecdsa(Algorithm::ES256, &[3; 32]).unwrap();
     let token = jws::sign(&es, &claims()).unwrap();
     let (_, rest) = token.split_once('.').unwrap();
     let swapped = format!("{}.{rest}", base64url::encode(r#"{"alg":"ES384"}"#));
-    assert!(
-        Verifier::new(es.verifying_key())
-            .verify::<()>(&swapped, &Validation::new())
-            .is_err()
-    );
+    assert!(matches!(
+        Verifier::new(es.verifying_key()).verify::<()>(&swapped, &Validation::new()),
+        Err(Error::AlgorithmNotAllowed(Algorithm::ES384))
+    ));
 }
 
 #[test]
@@ -214,7 +237,11 @@ fn kid_with_path_traversal_or_sql() {
             Err(Error::Token(_)) => {}
             other => panic!("{kid:.20}: {other:?}"),
         }
-        assert!(anonymous.verify::<()>(&token, &Validation::new()).is_err());
+        // The key without kid stands in for an unknown kid, and the signature is not its.
+        match anonymous.verify::<()>(&token, &Validation::new()) {
+            Err(Error::InvalidSignature | Error::Token(_)) => {}
+            other => panic!("{kid:.20}: {other:?}"),
+        }
     }
 }
 
@@ -289,12 +316,16 @@ fn ed25519_non_canonical_s_and_small_order_keys() {
         p
     };
     for point in [identity, order_two, [0u8; 32]] {
-        assert!(VerifyingKey::ed25519(&point).is_err());
+        assert!(matches!(
+            VerifyingKey::ed25519(&point),
+            Err(jws::KeyError::Invalid(_))
+        ));
         let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": base64url::encode(point)});
         let jwk = Jwk::from_json(jwk.to_string().as_bytes()).unwrap();
-        assert!(
-            Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&jwk)), &[Algorithm::EdDSA]).is_err()
-        );
+        assert!(matches!(
+            Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&jwk)), &[Algorithm::EdDSA]),
+            Err(Error::Key(jws::KeyError::Invalid(_)))
+        ));
     }
 }
 
@@ -349,25 +380,39 @@ fn malformed_tokens() {
     let token = jws::sign(&key, &claims()).unwrap();
     let (h, rest) = token.split_once('.').unwrap();
     let (p, s) = rest.split_once('.').unwrap();
-    let cases = [
+    // The format, the header or the payload segment is broken: a token error.
+    let malformed = [
         format!("{token}.x"),
         format!("{token}."),
         format!("{h}.{p}"),
         format!(" {token}"),
-        format!("{token}\n"),
-        format!("{h}.{p} .{s}"),
         format!("{h}=.{p}.{s}"),
-        format!("{h}.{p}=.{s}"),
-        format!("{h}.{p}.{s}="),
-        format!("{h}.{p}.+{}", &s[1..]),
-        format!("{h}.{p}.{}/", &s[..s.len() - 1]),
         String::new(),
         "..".to_owned(),
     ];
-    for bad in &cases {
+    for bad in &malformed {
+        let result = verifier.verify::<()>(bad, &Validation::new());
         assert!(
-            verifier.verify::<()>(bad, &Validation::new()).is_err(),
-            "{bad:?}"
+            matches!(result, Err(Error::Token(_))),
+            "{bad:?}: {result:?}"
+        );
+    }
+    // The signature segment is broken (padding, another alphabet, a trailing newline), or
+    // the payload segment is not what was signed: the signature check fails, before the
+    // payload is ever decoded.
+    let bad_signature = [
+        format!("{h}.{p} .{s}"),
+        format!("{token}\n"),
+        format!("{h}.{p}.{s}="),
+        format!("{h}.{p}.+{}", &s[1..]),
+        format!("{h}.{p}.{}/", &s[..s.len() - 1]),
+        format!("{h}.{p}=.{s}"),
+    ];
+    for bad in &bad_signature {
+        let result = verifier.verify::<()>(bad, &Validation::new());
+        assert!(
+            matches!(result, Err(Error::InvalidSignature)),
+            "{bad:?}: {result:?}"
         );
     }
     // Duplicate header members and unknown crit, correctly signed.
@@ -447,11 +492,10 @@ fn general_json_with_one_good_and_one_bad_signature() {
     let mut v: Value = serde_json::from_str(&doc).unwrap();
     v["signatures"][0]["protected"] =
         json!(base64url::encode(r#"{"alg":"EdDSA","kid":"good","x":1}"#));
-    assert!(
-        verifier
-            .verify_json(&v.to_string(), SignaturePolicy::AtLeastOne)
-            .is_err()
-    );
+    assert!(matches!(
+        verifier.verify_json(&v.to_string(), SignaturePolicy::AtLeastOne),
+        Err(Error::InvalidSignature)
+    ));
     // A name both protected and unprotected is refused.
     let mut v: Value = serde_json::from_str(&doc).unwrap();
     v["signatures"][0]["header"] = json!({"kid": "good"});
@@ -475,7 +519,10 @@ fn detached_and_unencoded_misuse() {
         verifier.verify_payload(&unencoded),
         Err(Error::UnencodedPayloadNotAllowed)
     ));
-    assert!(jws::sign_payload(&key, b"a.b", &SignOptions::new().unencoded()).is_err());
+    assert!(matches!(
+        jws::sign_payload(&key, b"a.b", &SignOptions::new().unencoded()),
+        Err(Error::UnencodedPayloadHasDot)
+    ));
 }
 
 #[test]

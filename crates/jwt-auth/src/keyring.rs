@@ -360,7 +360,9 @@ impl KeyRing {
     }
 
     /// The public JWK Set for resource servers: `next`, `active` and in-time `retiring`
-    /// keys, each with `kid`, `alg` and `use: "sig"`.
+    /// keys, each with `kid`, `alg` and `use: "sig"`. Shared secrets (HMAC rings) are
+    /// never in it: publishing one would let anyone sign tokens; resource servers of an
+    /// HMAC issuer get the secret some other way.
     #[must_use]
     pub fn jwks(&self, now: NumericDate) -> JwkSet {
         let keys = self
@@ -371,6 +373,7 @@ impl KeyRing {
                 KeyState::Retiring { until } => until > now,
                 KeyState::Revoked { .. } => false,
             })
+            .filter(|e| !e.key.verifying_key().is_secret())
             .map(|e| {
                 let mut jwk = e.key.verifying_key().to_jwk();
                 jwk.key_use = Some(jws::KeyUse::Signature);
