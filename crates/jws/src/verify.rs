@@ -589,7 +589,7 @@ mod tests {
                 "{alg}"
             );
             assert!(refused(Verifier::from_jwk_set(
-                &JwkSet::from(Jwk::clone(&jwk)),
+                &JwkSet::from(jwk.clone()),
                 &[Algorithm::HS256, alg.clone()]
             )));
             assert!(refused(
@@ -613,7 +613,7 @@ mod tests {
         for forbidden in [&enc_use, &sign_only] {
             assert!(keys_of(forbidden, &allowed).unwrap().is_empty());
             assert!(matches!(
-                Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(forbidden)), &allowed),
+                Verifier::from_jwk_set(&JwkSet::from(forbidden.clone()), &allowed),
                 Err(Error::Key(KeyError::UsageNotPermitted(_)))
             ));
         }

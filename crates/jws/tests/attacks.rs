@@ -150,7 +150,7 @@ fn alg_changed_within_the_family() {
     let signer = jwk.signing_key(Some(Algorithm::RS256)).unwrap();
     let token = jws::sign(&signer, &claims()).unwrap();
     let verifier = Verifier::from_jwk_set(
-        &JwkSet::from(Jwk::clone(&jwk.to_public().unwrap())),
+        &JwkSet::from(jwk.to_public().unwrap()),
         &[Algorithm::RS256, Algorithm::PS256, Algorithm::RS512],
     )
     .unwrap();
@@ -177,7 +177,7 @@ fn alg_changed_within_the_family() {
     }
     // The same for RS384 once allowed.
     let wider = Verifier::from_jwk_set(
-        &JwkSet::from(Jwk::clone(&jwk.to_public().unwrap())),
+        &JwkSet::from(jwk.to_public().unwrap()),
         &[Algorithm::RS256, Algorithm::RS384],
     )
     .unwrap();
@@ -323,7 +323,7 @@ fn ed25519_non_canonical_s_and_small_order_keys() {
         let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": base64url::encode(point)});
         let jwk = Jwk::from_json(jwk.to_string().as_bytes()).unwrap();
         assert!(matches!(
-            Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&jwk)), &[Algorithm::EdDSA]),
+            Verifier::from_jwk_set(&JwkSet::from(jwk.clone()), &[Algorithm::EdDSA]),
             Err(Error::Key(jws::KeyError::Invalid(_)))
         ));
     }

@@ -38,7 +38,7 @@ fn ed25519_signs_and_verifies_under_its_own_label() {
     assert!(json.contains(r#""alg":"Ed25519""#), "{json}");
     let back = Jwk::from_json(json.as_bytes()).unwrap();
     assert!(
-        Verifier::from_jwk_set(&JwkSet::from(Jwk::clone(&back)), &[Algorithm::Ed25519])
+        Verifier::from_jwk_set(&JwkSet::from(back), &[Algorithm::Ed25519])
             .unwrap()
             .verify::<()>(&token, &Validation::new())
             .is_ok()
