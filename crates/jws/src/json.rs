@@ -474,6 +474,7 @@ impl Verifier {
         let input: [&[u8]; 3] = [entry.protected.as_bytes(), b".", payload];
         self.verify_with_candidates(header, alg, &input, &signature)
             .ok()
+            .map(|kid| kid.map(|k| k.to_string()))
     }
 }
 
@@ -481,6 +482,6 @@ impl From<VerifiedJson> for VerifiedPayload {
     fn from(v: VerifiedJson) -> Self {
         let first = v.outcomes.into_iter().find(|o| o.verified);
         let (header, kid) = first.map(|o| (o.header, o.kid)).unwrap_or_default();
-        Self::new(header, v.payload, kid)
+        Self::new(header, v.payload, kid.map(std::sync::Arc::from))
     }
 }

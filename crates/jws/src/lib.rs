@@ -53,8 +53,9 @@ pub use error::{Error, JwkError, KeyError};
 pub use jwk::{Curve, Jwk, KeyMaterial, KeyOperation, KeyUse, RsaCrt, RsaPrivate, Secret};
 pub use jwk_set::JwkSet;
 pub use jwt_claims::{
-    self, Algorithm, Audience, Claims, Clock, FixedClock, Header, Limits, NumericDate, PolicyError,
-    RegisteredClaim, SystemClock, Unverified, Validation, ValidationError, base64url,
+    self, Algorithm, Audience, AudienceRef, Claims, ClaimsRef, Clock, FixedClock, Header, Limits,
+    NumericDate, PolicyError, RegisteredClaim, RegisteredClaims, SystemClock, Unverified,
+    Validation, ValidationError, base64url,
 };
 #[doc(hidden)]
 pub use key::check_rsa_size;
@@ -62,7 +63,7 @@ pub use key::{KeySpec, MIN_RSA_BITS, SigningKey, VerifyingKey};
 #[doc(hidden)]
 pub use pem::{pem_document, pem_encode};
 pub use sign::{SignOptions, sign, sign_payload, sign_with_header};
-pub use verify::{Verified, VerifiedPayload, Verifier};
+pub use verify::{Verified, VerifiedPayload, VerifiedRef, Verifier};
 
 /// The crate README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use jwt_claims::{
-    Algorithm, Claims, Header, JwsCompact, KnownHeaders, Limits, Segment, Validation, base64url,
+    Algorithm, Claims, ClaimsRef, Header, JwsCompact, KnownHeaders, Limits, Segment, Validation,
+    base64url,
 };
 use serde::de::{Deserialize, DeserializeOwned};
 
@@ -45,7 +46,7 @@ fn decode_signature<'b>(
 pub struct Verified<T> {
     header: Arc<Header>,
     claims: Claims<T>,
-    kid: Option<String>,
+    kid: Option<Arc<str>>,
 }
 
 impl<T> Verified<T> {
@@ -80,12 +81,58 @@ impl<T> Verified<T> {
     }
 }
 
+/// A JWT verified by [`Verifier::verify_borrowed`]: as [`Verified`], with claims that
+/// borrow from the caller's buffer ([`ClaimsRef`]). For a typical access token, getting
+/// one allocates nothing once the buffer has grown to the payload's size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedRef<'b, T> {
+    header: Arc<Header>,
+    claims: ClaimsRef<'b, T>,
+    kid: Option<Arc<str>>,
+}
+
+impl<'b, T> VerifiedRef<'b, T> {
+    /// The protected header.
+    #[must_use]
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The verified, validated claims.
+    #[must_use]
+    pub const fn claims(&self) -> &ClaimsRef<'b, T> {
+        &self.claims
+    }
+
+    /// The `kid` of the key that verified the signature, if it has one.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The claims.
+    #[must_use]
+    pub fn into_claims(self) -> ClaimsRef<'b, T> {
+        self.claims
+    }
+
+    /// The owned form (registered claims copied out of the buffer).
+    #[must_use]
+    pub fn into_owned(self) -> Verified<T> {
+        Verified {
+            header: self.header,
+            claims: self.claims.into_owned(),
+            kid: self.kid,
+        }
+    }
+}
+
 /// A JWS payload (not necessarily a JWT) whose signature a trusted key verified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedPayload {
     header: Header,
     payload: Vec<u8>,
-    kid: Option<String>,
+    kid: Option<Arc<str>>,
 }
 
 impl VerifiedPayload {
@@ -113,7 +160,7 @@ impl VerifiedPayload {
         self.payload
     }
 
-    pub(crate) const fn new(header: Header, payload: Vec<u8>, kid: Option<String>) -> Self {
+    pub(crate) const fn new(header: Header, payload: Vec<u8>, kid: Option<Arc<str>>) -> Self {
         Self {
             header,
             payload,
@@ -314,12 +361,21 @@ impl Verifier {
         token: &str,
         validation: &Validation,
     ) -> Result<Verified<T>, Error> {
+        let checked = self.check(token, None)?;
         let mut buf = Vec::new();
-        self.verify_borrowed(token, validation, &mut buf)
+        checked.payload_into(&mut buf)?;
+        let claims = Claims::from_json(&buf, &self.limits).map_err(payload_error)?;
+        validation.validate(&checked.header, &claims)?;
+        Ok(Verified {
+            header: checked.header,
+            claims,
+            kid: checked.kid,
+        })
     }
 
-    /// As [`Verifier::verify`], decoding the payload into `buf` so that `T` can borrow from
-    /// it (and so that a buffer kept across calls spares an allocation).
+    /// As [`Verifier::verify`], decoding the payload into `buf`, from which the registered
+    /// claims and `T` borrow: with a buffer kept across calls, verifying a typical access
+    /// token allocates nothing (a header of a known form is not even parsed).
     ///
     /// # Errors
     /// As [`Verifier::verify`].
@@ -328,19 +384,14 @@ impl Verifier {
         token: &str,
         validation: &Validation,
         buf: &'b mut Vec<u8>,
-    ) -> Result<Verified<T>, Error> {
+    ) -> Result<VerifiedRef<'b, T>, Error> {
         let checked = self.check(token, None)?;
         buf.clear();
         checked.payload_into(buf)?;
         let buf: &'b [u8] = buf;
-        let claims = Claims::from_json(buf, &self.limits).map_err(|source| {
-            Error::Token(jwt_claims::Error::Json {
-                segment: Segment::Payload,
-                source,
-            })
-        })?;
+        let claims = ClaimsRef::from_json(buf, &self.limits).map_err(payload_error)?;
         validation.validate(&checked.header, &claims)?;
-        Ok(Verified {
+        Ok(VerifiedRef {
             header: checked.header,
             claims,
             kid: checked.kid,
@@ -440,7 +491,7 @@ impl Verifier {
         alg: &Algorithm,
         input: &[&[u8]],
         signature: &[u8],
-    ) -> Result<Option<String>, Error> {
+    ) -> Result<Option<Arc<str>>, Error> {
         let token_kid = header.kid.as_deref();
         let mut candidates =
             select::candidates(&self.keys, alg, token_kid, self.max_candidates).peekable();
@@ -451,7 +502,7 @@ impl Verifier {
         }
         for key in candidates {
             if key.verify_parts(input, signature) {
-                return Ok(key.kid().map(str::to_owned));
+                return Ok(key.shared_kid());
             }
         }
         Err(Error::InvalidSignature)
@@ -483,12 +534,20 @@ fn keys_of(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Vec<VerifyingKey>, Error>
     Ok(keys)
 }
 
+/// A payload that is not a claim set, as the token error it is.
+fn payload_error(source: jwt_claims::JsonError) -> Error {
+    Error::Token(jwt_claims::Error::Json {
+        segment: Segment::Payload,
+        source,
+    })
+}
+
 /// A token whose signature holds.
 struct Checked<'t> {
     header: Arc<Header>,
     parts: JwsCompact<'t>,
     unencoded: bool,
-    kid: Option<String>,
+    kid: Option<Arc<str>>,
 }
 
 impl Checked<'_> {

@@ -11,8 +11,11 @@ use crate::json::{self, JsonError};
 use crate::registered::RegisteredClaim;
 use crate::{Error, Limits, NumericDate};
 
+mod borrowed;
 mod de_flat;
 mod ser_flat;
+
+pub use borrowed::{AudienceRef, ClaimsRef};
 
 /// The `aud` claim: one string or an array of strings (RFC 7519 4.1.3). The form read is
 /// the form written back.
@@ -260,17 +263,25 @@ impl<'de, T: Deserialize<'de>> Claims<T> {
     /// a registered claim of the wrong type or range (naming the claim), or `T`'s own
     /// deserialization error.
     pub fn from_json(json: &'de [u8], limits: &Limits) -> Result<Self, JsonError> {
-        json::check_depth(json, limits.max_json_depth)?;
-        // The caller's claims may hold objects that `T` reads as maps or `Value`s, which
-        // would keep the last of two equal names: refuse those at every depth.
-        json::check_nested_duplicates(json)?;
-        let detail = Cell::new(None);
-        let mut de = serde_json::Deserializer::from_slice(json);
-        let result = de_flat::ClaimsSeed::new(&detail)
-            .deserialize(&mut de)
-            .and_then(|c| de.end().map(|()| c));
-        result.map_err(|e| detail.take().unwrap_or(JsonError::Syntax(e)))
+        parse_json::<de_flat::OwnedSlots, T>(json, limits)
     }
+}
+
+/// Strict JSON parsing of a claim set into owned or borrowed registered claims.
+fn parse_json<'de, S: de_flat::Slots<'de>, T: Deserialize<'de>>(
+    json: &'de [u8],
+    limits: &Limits,
+) -> Result<S::With<T>, JsonError> {
+    json::check_depth(json, limits.max_json_depth)?;
+    // The caller's claims may hold objects that `T` reads as maps or `Value`s, which
+    // would keep the last of two equal names: refuse those at every depth.
+    json::check_nested_duplicates(json)?;
+    let detail = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let result = de_flat::ClaimsSeed::<S, T>::new(&detail)
+        .deserialize(&mut de)
+        .and_then(|c| de.end().map(|()| c));
+    result.map_err(|e| detail.take().unwrap_or(JsonError::Syntax(e)))
 }
 
 impl<T: Serialize> Serialize for Claims<T> {
@@ -284,7 +295,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Claims<T> {
     /// own recursion limit applies).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let detail = Cell::new(None);
-        de_flat::ClaimsSeed::new(&detail).deserialize(deserializer)
+        de_flat::ClaimsSeed::<de_flat::OwnedSlots, T>::new(&detail).deserialize(deserializer)
     }
 }
 

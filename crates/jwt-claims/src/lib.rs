@@ -67,7 +67,7 @@ mod validation;
 
 pub use algorithm::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm};
 pub use base64url::Base64Error;
-pub use claims::{Audience, Claims};
+pub use claims::{Audience, AudienceRef, Claims, ClaimsRef};
 pub use compact::{JweCompact, JwsCompact};
 pub use error::{CritError, Error, Segment, ValidationError};
 pub use header::{Header, REGISTERED_PARAMETERS};
@@ -78,7 +78,9 @@ pub use limits::Limits;
 pub use numeric_date::{NumericDate, NumericDateError};
 pub use registered::RegisteredClaim;
 pub use unsecured::Unverified;
-pub use validation::{Clock, FixedClock, PolicyError, SystemClock, Validation};
+pub use validation::{
+    Clock, FixedClock, PolicyError, RegisteredClaims, SystemClock, Validation,
+};
 
 /// The crate README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::claims::Claims;
+use crate::claims::{Claims, ClaimsRef};
 use crate::error::ValidationError;
 use crate::json::truncate;
 use crate::registered::RegisteredClaim;
@@ -272,26 +272,30 @@ impl Validation {
     /// # Errors
     /// The first [`ValidationError`] found, in this order: required claims, `exp`, `nbf`,
     /// `iat`, maximum age, `iss`, `aud`, `sub`, `typ`.
-    pub fn validate<T>(&self, header: &Header, claims: &Claims<T>) -> Result<(), ValidationError> {
+    pub fn validate<C: RegisteredClaims + ?Sized>(
+        &self,
+        header: &Header,
+        claims: &C,
+    ) -> Result<(), ValidationError> {
         for claim in RegisteredClaim::ALL {
-            if self.required & bit(claim) != 0 && !claims.has(claim) {
+            if self.required & bit(claim) != 0 && !claims.has_claim(claim) {
                 return Err(ValidationError::MissingClaim(claim));
             }
         }
         // Exact comparisons of differences: nothing is added, so nothing can saturate
         // into acceptance (`secs_since` is 0 when its argument is the later date).
         let now = self.clock.now();
-        if let Some(exp) = claims.exp {
+        if let Some(exp) = claims.expiry() {
             if now >= exp && now.secs_since(exp) >= self.leeway {
                 return Err(ValidationError::Expired { exp, now });
             }
         }
-        if let Some(nbf) = claims.nbf {
+        if let Some(nbf) = claims.not_before() {
             if nbf.secs_since(now) > self.leeway {
                 return Err(ValidationError::NotYetValid { nbf, now });
             }
         }
-        if let Some(iat) = claims.iat {
+        if let Some(iat) = claims.issued_at() {
             if self.reject_future_iat && iat.secs_since(now) > self.leeway {
                 return Err(ValidationError::IssuedInFuture { iat, now });
             }
@@ -302,19 +306,20 @@ impl Validation {
                 }
             }
         }
-        if let Some(iss) = &claims.iss {
+        if let Some(iss) = claims.issuer() {
             if !self.issuers.is_empty() && !self.issuers.iter().any(|a| a == iss) {
                 return Err(ValidationError::InvalidIssuer {
                     found: truncate(iss),
                 });
             }
         }
-        if let Some(aud) = &claims.aud {
-            if !self.ignore_audience && !self.audiences.iter().any(|a| aud.contains(a)) {
-                return Err(ValidationError::InvalidAudience);
-            }
+        if claims.has_claim(RegisteredClaim::Aud)
+            && !self.ignore_audience
+            && !self.audiences.iter().any(|a| claims.audience_contains(a))
+        {
+            return Err(ValidationError::InvalidAudience);
         }
-        if let (Some(expected), Some(sub)) = (&self.subject, &claims.sub) {
+        if let (Some(expected), Some(sub)) = (&self.subject, claims.subject()) {
             if expected != sub {
                 return Err(ValidationError::InvalidSubject);
             }
@@ -328,6 +333,79 @@ impl Validation {
             }
         }
         Ok(())
+    }
+}
+
+/// The registered claims that [`Validation`] looks at, in a claim set owned
+/// ([`Claims`]) or borrowed ([`ClaimsRef`]). Sealed: implemented by those two only.
+pub trait RegisteredClaims: sealed::Sealed {
+    /// Whether `claim` is present.
+    fn has_claim(&self, claim: RegisteredClaim) -> bool;
+    /// `iss`.
+    fn issuer(&self) -> Option<&str>;
+    /// `sub`.
+    fn subject(&self) -> Option<&str>;
+    /// Whether `aud` lists `audience` (false when there is no `aud`).
+    fn audience_contains(&self, audience: &str) -> bool;
+    /// `exp`.
+    fn expiry(&self) -> Option<NumericDate>;
+    /// `nbf`.
+    fn not_before(&self) -> Option<NumericDate>;
+    /// `iat`.
+    fn issued_at(&self) -> Option<NumericDate>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for crate::Claims<T> {}
+    impl<T> Sealed for crate::ClaimsRef<'_, T> {}
+}
+
+impl<T> RegisteredClaims for Claims<T> {
+    fn has_claim(&self, claim: RegisteredClaim) -> bool {
+        self.has(claim)
+    }
+    fn issuer(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    fn subject(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+    fn audience_contains(&self, audience: &str) -> bool {
+        self.aud.as_ref().is_some_and(|a| a.contains(audience))
+    }
+    fn expiry(&self) -> Option<NumericDate> {
+        self.exp
+    }
+    fn not_before(&self) -> Option<NumericDate> {
+        self.nbf
+    }
+    fn issued_at(&self) -> Option<NumericDate> {
+        self.iat
+    }
+}
+
+impl<T> RegisteredClaims for ClaimsRef<'_, T> {
+    fn has_claim(&self, claim: RegisteredClaim) -> bool {
+        self.has(claim)
+    }
+    fn issuer(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    fn subject(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+    fn audience_contains(&self, audience: &str) -> bool {
+        self.aud.as_ref().is_some_and(|a| a.contains(audience))
+    }
+    fn expiry(&self) -> Option<NumericDate> {
+        self.exp
+    }
+    fn not_before(&self) -> Option<NumericDate> {
+        self.nbf
+    }
+    fn issued_at(&self) -> Option<NumericDate> {
+        self.iat
     }
 }
 

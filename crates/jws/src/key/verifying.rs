@@ -38,7 +38,8 @@ pub(super) enum VerifyInner {
 #[derive(Clone)]
 pub struct VerifyingKey {
     alg: Algorithm,
-    kid: Option<String>,
+    /// Shared, so that a verified token names its key without a copy.
+    kid: Option<std::sync::Arc<str>>,
     inner: VerifyInner,
 }
 
@@ -175,7 +176,7 @@ impl VerifyingKey {
     /// This key with a key ID, matched against the `kid` of tokens.
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
-        self.kid = Some(kid.into());
+        self.kid = Some(std::sync::Arc::from(kid.into()));
         self
     }
 
@@ -189,6 +190,11 @@ impl VerifyingKey {
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The key ID, shared.
+    pub(crate) fn shared_kid(&self) -> Option<std::sync::Arc<str>> {
+        self.kid.clone()
     }
 
     /// Whether this is a shared secret (HMAC) rather than a public key.

@@ -11,41 +11,175 @@ use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, forward_to_deserialize_any};
 
+use super::borrowed::{AudienceRef, ClaimsRef, StrSeed};
 use super::{Audience, Claims, RegisteredClaim};
 use crate::NumericDate;
 use crate::json::{JsonError, KeySeed};
 
-pub(super) struct ClaimsSeed<'a, T> {
+/// Where the registered claims go as they are read: owned ([`Claims`]) or borrowed from
+/// the input ([`ClaimsRef`]).
+pub(crate) trait Slots<'de>: Sized {
+    /// The claim set once the custom claims are added.
+    type With<T>;
+    /// No claim yet.
+    fn empty() -> Self;
+    /// Whether `claim` was read already.
+    fn has(&self, claim: RegisteredClaim) -> bool;
+    /// Reads the value of `claim` from `map`.
+    fn read<A: MapAccess<'de>>(
+        &mut self,
+        claim: RegisteredClaim,
+        map: &mut A,
+    ) -> Result<(), A::Error>;
+    /// The claim set with the custom claims.
+    fn with<T>(self, custom: T) -> Self::With<T>;
+}
+
+/// Owned registered claims.
+pub(crate) struct OwnedSlots(Claims<()>);
+
+impl<'de> Slots<'de> for OwnedSlots {
+    type With<T> = Claims<T>;
+
+    fn empty() -> Self {
+        Self(Claims::new(()))
+    }
+
+    fn has(&self, claim: RegisteredClaim) -> bool {
+        self.0.has(claim)
+    }
+
+    fn read<A: MapAccess<'de>>(
+        &mut self,
+        claim: RegisteredClaim,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let c = &mut self.0;
+        match claim {
+            RegisteredClaim::Iss => c.iss = Some(map.next_value()?),
+            RegisteredClaim::Sub => c.sub = Some(map.next_value()?),
+            RegisteredClaim::Jti => c.jti = Some(map.next_value()?),
+            RegisteredClaim::Aud => c.aud = Some(map.next_value::<Audience>()?),
+            RegisteredClaim::Exp => c.exp = Some(map.next_value::<NumericDate>()?),
+            RegisteredClaim::Nbf => c.nbf = Some(map.next_value::<NumericDate>()?),
+            RegisteredClaim::Iat => c.iat = Some(map.next_value::<NumericDate>()?),
+        }
+        Ok(())
+    }
+
+    fn with<T>(self, custom: T) -> Claims<T> {
+        let Claims {
+            iss,
+            sub,
+            aud,
+            exp,
+            nbf,
+            iat,
+            jti,
+            custom: (),
+        } = self.0;
+        Claims {
+            iss,
+            sub,
+            aud,
+            exp,
+            nbf,
+            iat,
+            jti,
+            custom,
+        }
+    }
+}
+
+/// Registered claims borrowed from the input.
+pub(crate) struct RefSlots<'de>(ClaimsRef<'de, ()>);
+
+impl<'de> Slots<'de> for RefSlots<'de> {
+    type With<T> = ClaimsRef<'de, T>;
+
+    fn empty() -> Self {
+        Self(ClaimsRef::new(()))
+    }
+
+    fn has(&self, claim: RegisteredClaim) -> bool {
+        self.0.has(claim)
+    }
+
+    fn read<A: MapAccess<'de>>(
+        &mut self,
+        claim: RegisteredClaim,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let c = &mut self.0;
+        match claim {
+            RegisteredClaim::Iss => c.iss = Some(map.next_value_seed(StrSeed)?),
+            RegisteredClaim::Sub => c.sub = Some(map.next_value_seed(StrSeed)?),
+            RegisteredClaim::Jti => c.jti = Some(map.next_value_seed(StrSeed)?),
+            RegisteredClaim::Aud => c.aud = Some(map.next_value::<AudienceRef<'de>>()?),
+            RegisteredClaim::Exp => c.exp = Some(map.next_value::<NumericDate>()?),
+            RegisteredClaim::Nbf => c.nbf = Some(map.next_value::<NumericDate>()?),
+            RegisteredClaim::Iat => c.iat = Some(map.next_value::<NumericDate>()?),
+        }
+        Ok(())
+    }
+
+    fn with<T>(self, custom: T) -> ClaimsRef<'de, T> {
+        let ClaimsRef {
+            iss,
+            sub,
+            aud,
+            exp,
+            nbf,
+            iat,
+            jti,
+            custom: (),
+        } = self.0;
+        ClaimsRef {
+            iss,
+            sub,
+            aud,
+            exp,
+            nbf,
+            iat,
+            jti,
+            custom,
+        }
+    }
+}
+
+pub(super) struct ClaimsSeed<'a, S, T> {
     detail: &'a Cell<Option<JsonError>>,
+    slots: PhantomData<S>,
     custom: PhantomData<T>,
 }
 
-impl<'a, T> ClaimsSeed<'a, T> {
+impl<'a, S, T> ClaimsSeed<'a, S, T> {
     pub(super) const fn new(detail: &'a Cell<Option<JsonError>>) -> Self {
         Self {
             detail,
+            slots: PhantomData,
             custom: PhantomData,
         }
     }
 }
 
-impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ClaimsSeed<'_, T> {
-    type Value = Claims<T>;
+impl<'de, S: Slots<'de>, T: Deserialize<'de>> DeserializeSeed<'de> for ClaimsSeed<'_, S, T> {
+    type Value = S::With<T>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Claims<T>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::With<T>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ClaimsSeed<'_, T> {
-    type Value = Claims<T>;
+impl<'de, S: Slots<'de>, T: Deserialize<'de>> Visitor<'de> for ClaimsSeed<'_, S, T> {
+    type Value = S::With<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JWT claim set (a JSON object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims<T>, A::Error> {
-        let mut claims = Claims::new(());
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<S::With<T>, A::Error> {
+        let mut claims = S::empty();
         let mut names = NameSet::default();
         let custom = T::deserialize(Custom {
             map: &mut map,
@@ -61,26 +195,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ClaimsSeed<'_, T> {
             detail: self.detail,
         };
         rest.drain()?;
-        let Claims {
-            iss,
-            sub,
-            aud,
-            exp,
-            nbf,
-            iat,
-            jti,
-            custom: (),
-        } = claims;
-        Ok(Claims {
-            iss,
-            sub,
-            aud,
-            exp,
-            nbf,
-            iat,
-            jti,
-            custom,
-        })
+        Ok(claims.with(custom))
     }
 }
 
@@ -121,51 +236,26 @@ impl<'de> NameSet<'de> {
 }
 
 /// The caller's view of the claim set: a map of the custom claims only.
-struct Custom<'a, 'de, A> {
+struct Custom<'a, 'de, A, S> {
     map: &'a mut A,
-    claims: &'a mut Claims<()>,
+    claims: &'a mut S,
     names: &'a mut NameSet<'de>,
     detail: &'a Cell<Option<JsonError>>,
 }
 
-impl<'de, A: MapAccess<'de>> Custom<'_, 'de, A> {
+impl<'de, A: MapAccess<'de>, S: Slots<'de>> Custom<'_, 'de, A, S> {
     fn fail(&self, error: JsonError) -> A::Error {
         let e = de::Error::custom(&error);
         self.detail.set(Some(error));
         e
     }
 
-    fn read<V: Deserialize<'de>>(
-        &mut self,
-        claim: RegisteredClaim,
-        present: bool,
-    ) -> Result<V, A::Error> {
-        if present {
+    fn read_registered(&mut self, claim: RegisteredClaim) -> Result<(), A::Error> {
+        if self.claims.has(claim) {
             return Err(self.fail(JsonError::duplicate(claim.as_str())));
         }
-        self.map
-            .next_value()
-            .map_err(|e| self.fail(JsonError::invalid(claim.as_str(), e)))
-    }
-
-    fn read_registered(&mut self, claim: RegisteredClaim) -> Result<(), A::Error> {
-        let present = self.claims.has(claim);
-        match claim {
-            RegisteredClaim::Iss => self.claims.iss = Some(self.read(claim, present)?),
-            RegisteredClaim::Sub => self.claims.sub = Some(self.read(claim, present)?),
-            RegisteredClaim::Jti => self.claims.jti = Some(self.read(claim, present)?),
-            RegisteredClaim::Aud => self.claims.aud = Some(self.read::<Audience>(claim, present)?),
-            RegisteredClaim::Exp => {
-                self.claims.exp = Some(self.read::<NumericDate>(claim, present)?);
-            }
-            RegisteredClaim::Nbf => {
-                self.claims.nbf = Some(self.read::<NumericDate>(claim, present)?);
-            }
-            RegisteredClaim::Iat => {
-                self.claims.iat = Some(self.read::<NumericDate>(claim, present)?);
-            }
-        }
-        Ok(())
+        let read = self.claims.read(claim, self.map);
+        read.map_err(|e| self.fail(JsonError::invalid(claim.as_str(), e)))
     }
 
     /// The next custom claim name, after reading every registered claim on the way.
@@ -192,7 +282,7 @@ impl<'de, A: MapAccess<'de>> Custom<'_, 'de, A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Custom<'_, 'de, A> {
+impl<'de, A: MapAccess<'de>, S: Slots<'de>> MapAccess<'de> for Custom<'_, 'de, A, S> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -213,7 +303,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Custom<'_, 'de, A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> Deserializer<'de> for Custom<'_, 'de, A> {
+impl<'de, A: MapAccess<'de>, S: Slots<'de>> Deserializer<'de> for Custom<'_, 'de, A, S> {
     type Error = A::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {

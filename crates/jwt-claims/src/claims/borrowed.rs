@@ -1,0 +1,187 @@
+//! A claim set whose registered string claims borrow from the decoded payload: reading a
+//! typical access token then allocates nothing (an `aud` array is the exception: one
+//! vector of borrowed strings).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+
+use super::Claims;
+use crate::registered::RegisteredClaim;
+use crate::{Audience, NumericDate};
+
+/// A JWT claim set read from a buffer the caller keeps: as [`Claims`], with `iss`, `sub`,
+/// `aud` and `jti` borrowed from the buffer (a string with JSON escapes is copied, as it
+/// must be). [`ClaimsRef::into_owned`] gives a [`Claims`].
+///
+/// ```
+/// use jwt_claims::{ClaimsRef, Limits};
+///
+/// let json = br#"{"iss":"https://auth.example","sub":"ann","aud":"api","exp":1900000000}"#;
+/// let claims = ClaimsRef::<()>::from_json(json, &Limits::default()).unwrap();
+/// assert_eq!(claims.iss.as_deref(), Some("https://auth.example"));
+/// assert!(claims.aud.as_ref().is_some_and(|a| a.contains("api")));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimsRef<'a, T = ()> {
+    /// `iss`: the issuer.
+    pub iss: Option<Cow<'a, str>>,
+    /// `sub`: the subject.
+    pub sub: Option<Cow<'a, str>>,
+    /// `aud`: the audience.
+    pub aud: Option<AudienceRef<'a>>,
+    /// `exp`: the expiration time.
+    pub exp: Option<NumericDate>,
+    /// `nbf`: not before.
+    pub nbf: Option<NumericDate>,
+    /// `iat`: issued at.
+    pub iat: Option<NumericDate>,
+    /// `jti`: the JWT ID.
+    pub jti: Option<Cow<'a, str>>,
+    /// The caller's own claims.
+    pub custom: T,
+}
+
+/// The `aud` claim of a [`ClaimsRef`]: one string or an array of strings, borrowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudienceRef<'a> {
+    /// `"aud": "a"`.
+    Single(Cow<'a, str>),
+    /// `"aud": ["a", "b"]`.
+    Multiple(Vec<Cow<'a, str>>),
+}
+
+impl AudienceRef<'_> {
+    /// Whether `audience` is one of the values.
+    #[must_use]
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Self::Single(a) => a == audience,
+            Self::Multiple(all) => all.iter().any(|a| a == audience),
+        }
+    }
+
+    /// The owned form.
+    #[must_use]
+    pub fn into_owned(self) -> Audience {
+        match self {
+            Self::Single(a) => Audience::Single(a.into_owned()),
+            Self::Multiple(all) => Audience::Multiple(all.into_iter().map(Cow::into_owned).collect()),
+        }
+    }
+}
+
+impl<'a, T> ClaimsRef<'a, T> {
+    /// A claim set with these custom claims and no registered claim.
+    #[must_use]
+    pub const fn new(custom: T) -> Self {
+        Self {
+            iss: None,
+            sub: None,
+            aud: None,
+            exp: None,
+            nbf: None,
+            iat: None,
+            jti: None,
+            custom,
+        }
+    }
+
+    /// Whether a registered claim is present.
+    #[must_use]
+    pub const fn has(&self, claim: RegisteredClaim) -> bool {
+        match claim {
+            RegisteredClaim::Iss => self.iss.is_some(),
+            RegisteredClaim::Sub => self.sub.is_some(),
+            RegisteredClaim::Aud => self.aud.is_some(),
+            RegisteredClaim::Exp => self.exp.is_some(),
+            RegisteredClaim::Nbf => self.nbf.is_some(),
+            RegisteredClaim::Iat => self.iat.is_some(),
+            RegisteredClaim::Jti => self.jti.is_some(),
+        }
+    }
+
+    /// The claim set with owned registered claims (the custom claims as they are).
+    #[must_use]
+    pub fn into_owned(self) -> Claims<T> {
+        Claims {
+            iss: self.iss.map(Cow::into_owned),
+            sub: self.sub.map(Cow::into_owned),
+            aud: self.aud.map(AudienceRef::into_owned),
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            jti: self.jti.map(Cow::into_owned),
+            custom: self.custom,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> ClaimsRef<'de, T> {
+    /// Parses a claim set from JSON, as strictly as [`Claims::from_json`].
+    ///
+    /// # Errors
+    /// As [`Claims::from_json`].
+    pub fn from_json(json: &'de [u8], limits: &crate::Limits) -> Result<Self, crate::JsonError> {
+        super::parse_json::<super::de_flat::RefSlots<'de>, T>(json, limits)
+    }
+}
+
+/// A string, borrowed from the input when it has no escapes.
+pub(super) struct StrSeed;
+
+impl<'de> DeserializeSeed<'de> for StrSeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrSeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for AudienceRef<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AudienceRef<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(AudienceRef::Single(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AudienceRef::Single(Cow::Owned(v.to_owned())))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+                while let Some(a) = seq.next_element_seed(StrSeed)? {
+                    all.push(a);
+                }
+                Ok(AudienceRef::Multiple(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
