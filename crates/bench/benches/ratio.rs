@@ -133,7 +133,32 @@ fn main() {
             Box::new(|| assert!(jwt_verify(black_box(&token)))),
             Box::new(|| assert!(simple_verify(black_box(&token)))),
         ];
-        for (what, ops) in [("sign", sign), ("verify", verify)] {
+        // The borrowed path (`verify_borrowed` with a buffer kept across calls, claims
+        // borrowed from it: no allocation), against the same floor as every row. The
+        // `stages` example also times it against a floor that borrows.
+        let jws_buf = std::cell::RefCell::new(Vec::new());
+        let borrowed: Vec<Op<'_>> = vec![
+            Box::new(|| {
+                black_box(m.floor.verify(black_box(&token)).unwrap());
+            }),
+            Box::new(|| {
+                let mut buf = jws_buf.borrow_mut();
+                black_box(
+                    verifier
+                        .verify_borrowed::<jose_bench::CustomRef<'_>>(
+                            black_box(&token),
+                            &validation,
+                            &mut buf,
+                        )
+                        .unwrap(),
+                );
+            }),
+        ];
+        let mut ops = vec![("sign", sign), ("verify", verify)];
+        if alg == Alg::Hs256 {
+            ops.push(("verify, borrowed", borrowed));
+        }
+        for (what, ops) in ops {
             let name = format!("{} {what}", alg.name());
             if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
                 continue;

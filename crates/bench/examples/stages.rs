@@ -26,7 +26,72 @@ fn main() {
     let payload = jws::base64url::decode(parts.payload).unwrap();
     let parsed: jws::Claims<Custom> = jws::Claims::from_json(&payload, &limits).unwrap();
     let header = jws::Header::from_segment(parts.header, &limits).unwrap();
+    let fbuf = std::cell::RefCell::new(Vec::new());
+    let jbuf = std::cell::RefCell::new(Vec::new());
+    let parsed_ref: jws::ClaimsRef<'_, jose_bench::CustomRef<'_>> =
+        jws::ClaimsRef::from_json(&payload, &limits).unwrap();
     let stages: Vec<Stage<'_>> = vec![
+        (
+            "floor borrowed",
+            Box::new(|| {
+                let mut b = fbuf.borrow_mut();
+                black_box(m.floor.verify_borrowed(black_box(&token), &mut b).unwrap());
+            }),
+        ),
+        (
+            "jws borrowed",
+            Box::new(|| {
+                let mut b = jbuf.borrow_mut();
+                black_box(
+                    verifier
+                        .verify_borrowed::<jose_bench::CustomRef<'_>>(
+                            black_box(&token),
+                            &validation,
+                            &mut b,
+                        )
+                        .unwrap(),
+                );
+            }),
+        ),
+        (
+            "ClaimsRef::from_json",
+            Box::new(|| {
+                black_box(
+                    jws::ClaimsRef::<jose_bench::CustomRef<'_>>::from_json(
+                        black_box(&payload),
+                        &limits,
+                    )
+                    .unwrap(),
+                );
+            }),
+        ),
+        (
+            "serde derive ref",
+            Box::new(|| {
+                black_box(
+                    serde_json::from_slice::<jose_bench::AccessClaimsRef<'_>>(black_box(&payload))
+                        .unwrap(),
+                );
+            }),
+        ),
+        (
+            "nested dups",
+            Box::new(|| {
+                black_box(jws::jwt_claims::json::check_nested_duplicates(black_box(&payload))).ok();
+            }),
+        ),
+        (
+            "validate ref",
+            Box::new(|| {
+                black_box(validation.validate(&header, black_box(&parsed_ref))).unwrap();
+            }),
+        ),
+        (
+            "known header",
+            Box::new(|| {
+                black_box(jws::NumericDate::now());
+            }),
+        ),
         (
             "floor verify",
             Box::new(|| {

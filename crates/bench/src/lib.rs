@@ -33,6 +33,29 @@ pub struct AccessClaims {
     pub roles: Vec<String>,
 }
 
+/// [`AccessClaims`] borrowed from a decoded payload: the floor of the borrowed path.
+#[derive(Debug, Deserialize)]
+pub struct AccessClaimsRef<'a> {
+    pub iss: &'a str,
+    pub sub: &'a str,
+    pub aud: &'a str,
+    pub exp: u64,
+    pub nbf: u64,
+    pub iat: u64,
+    pub jti: &'a str,
+    pub scope: &'a str,
+    #[serde(borrow)]
+    pub roles: Vec<&'a str>,
+}
+
+/// [`Custom`] borrowed from a decoded payload, for `jws`'s borrowed path.
+#[derive(Debug, Deserialize)]
+pub struct CustomRef<'a> {
+    pub scope: &'a str,
+    #[serde(borrow)]
+    pub roles: Vec<&'a str>,
+}
+
 /// The custom part of the claims, for libraries with typed registered claims.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Custom {
@@ -288,6 +311,26 @@ impl Floor {
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(sig, &mut token);
         token
+    }
+
+    /// As [`Floor::verify`], decoding into a buffer kept across calls and borrowing the
+    /// claims from it.
+    #[must_use]
+    pub fn verify_borrowed<'b>(
+        &self,
+        token: &str,
+        buf: &'b mut Vec<u8>,
+    ) -> Option<AccessClaimsRef<'b>> {
+        let (input, sig) = token.rsplit_once('.')?;
+        let mut sig_buf = [0u8; 512];
+        let n = URL_SAFE_NO_PAD.decode_slice(sig, &mut sig_buf).ok()?;
+        if !self.check(input.as_bytes(), sig_buf.get(..n)?) {
+            return None;
+        }
+        let (_, payload) = input.split_once('.')?;
+        buf.clear();
+        URL_SAFE_NO_PAD.decode_vec(payload, buf).ok()?;
+        serde_json::from_slice(buf).ok()
     }
 
     /// base64url decode, the primitive, serde_json into the same struct. No header
