@@ -90,7 +90,7 @@ impl<'p> JsonEncrypter<'p> {
 
     /// The protected header shared by all recipients (`enc` is set by the encrypter).
     #[must_use]
-    pub fn protected(mut self, mut header: Header) -> Self {
+    pub fn with_protected_header(mut self, mut header: Header) -> Self {
         header.enc = Some(self.enc.clone());
         self.protected = header;
         self
@@ -98,14 +98,14 @@ impl<'p> JsonEncrypter<'p> {
 
     /// The shared unprotected header.
     #[must_use]
-    pub fn unprotected(mut self, header: JsonObject) -> Self {
+    pub fn with_unprotected_header(mut self, header: JsonObject) -> Self {
         self.unprotected = Some(header);
         self
     }
 
     /// Additional authenticated data (`aad`).
     #[must_use]
-    pub fn aad(mut self, aad: &[u8]) -> Self {
+    pub fn with_aad(mut self, aad: &[u8]) -> Self {
         self.aad = Some(aad.to_vec());
         self
     }

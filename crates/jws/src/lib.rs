@@ -69,3 +69,9 @@ pub use verify::{Verified, VerifiedPayload, VerifiedRef, Verifier};
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The workspace README's Rust snippets (`jws` and `jwt-claims`), compiled and run as
+/// doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct WorkspaceReadmeDoctests;
