@@ -77,7 +77,10 @@ fn main() {
         (
             "nested dups",
             Box::new(|| {
-                black_box(jws::jwt_claims::json::check_nested_duplicates(black_box(&payload))).ok();
+                black_box(jws::jwt_claims::json::check_nested_duplicates(black_box(
+                    &payload,
+                )))
+                .ok();
             }),
         ),
         (

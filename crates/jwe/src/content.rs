@@ -142,8 +142,20 @@ where
     Gcm<C>: KeyInit + AeadInOut<NonceSize = aes_gcm::aead::consts::U12>,
 {
     let cipher = Gcm::<C>::new_from_slice(cek).map_err(|_| Failure::KeyLength)?;
-    let nonce =
-        aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv).map_err(|_| Failure::Decrypt)?;
+    gcm_seal(&cipher, iv, aad, plaintext)
+}
+
+fn gcm_seal<C>(
+    cipher: &Gcm<C>,
+    iv: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, Tag), Failure>
+where
+    Gcm<C>: AeadInOut<NonceSize = aes_gcm::aead::consts::U12>,
+{
+    let nonce = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv)
+        .map_err(|_| Failure::KeyLength)?;
     let mut buf = plaintext.to_vec();
     let tag = cipher
         .encrypt_inout_detached(&nonce, aad, buf.as_mut_slice().into())
@@ -151,11 +163,66 @@ where
     Ok((buf, Tag::new(&tag)))
 }
 
+/// An AES-GCM cipher keyed once: a `dir` key is the content key of every message, and
+/// expanding an AES key costs as much as a third of encrypting a token. The key
+/// schedule is zeroized on drop (`aes-gcm`'s `zeroize` feature).
+pub(crate) enum GcmCipher {
+    A128(Box<Gcm<aes::Aes128>>),
+    A192(Box<Gcm<aes::Aes192>>),
+    A256(Box<Gcm<aes::Aes256>>),
+}
+
+impl GcmCipher {
+    /// The cipher for `enc` under `key`; `None` when `enc` is not AES-GCM or the key has
+    /// the wrong length.
+    pub(crate) fn new(enc: &EncryptionAlgorithm, key: &[u8]) -> Option<Self> {
+        Some(match enc {
+            EncryptionAlgorithm::A128GCM => Self::A128(Box::new(Gcm::new_from_slice(key).ok()?)),
+            EncryptionAlgorithm::A192GCM => Self::A192(Box::new(Gcm::new_from_slice(key).ok()?)),
+            EncryptionAlgorithm::A256GCM => Self::A256(Box::new(Gcm::new_from_slice(key).ok()?)),
+            _ => return None,
+        })
+    }
+
+    /// Encrypts as [`encrypt`] does.
+    pub(crate) fn encrypt(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, Tag), Failure> {
+        match self {
+            Self::A128(c) => gcm_seal(c, iv, aad, plaintext),
+            Self::A192(c) => gcm_seal(c, iv, aad, plaintext),
+            Self::A256(c) => gcm_seal(c, iv, aad, plaintext),
+        }
+    }
+
+    /// Decrypts in place as [`decrypt_owned`] does: a full-length IV and tag only, and
+    /// every failure is [`Failure::Decrypt`].
+    pub(crate) fn decrypt_owned(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: Vec<u8>,
+        tag: &[u8],
+    ) -> Result<Vec<u8>, Failure> {
+        if iv.len() != 12 || tag.len() != 16 {
+            return Err(Failure::Decrypt);
+        }
+        match self {
+            Self::A128(c) => gcm_open(c, iv, aad, ciphertext, tag),
+            Self::A192(c) => gcm_open(c, iv, aad, ciphertext, tag),
+            Self::A256(c) => gcm_open(c, iv, aad, ciphertext, tag),
+        }
+    }
+}
+
 fn gcm_decrypt<C>(
     cek: &[u8],
     iv: &[u8],
     aad: &[u8],
-    mut buf: Vec<u8>,
+    buf: Vec<u8>,
     tag: &[u8],
 ) -> Result<Vec<u8>, Failure>
 where
@@ -163,6 +230,19 @@ where
         + AeadInOut<NonceSize = aes_gcm::aead::consts::U12, TagSize = aes_gcm::aead::consts::U16>,
 {
     let cipher = Gcm::<C>::new_from_slice(cek).map_err(|_| Failure::KeyLength)?;
+    gcm_open(&cipher, iv, aad, buf, tag)
+}
+
+fn gcm_open<C>(
+    cipher: &Gcm<C>,
+    iv: &[u8],
+    aad: &[u8],
+    mut buf: Vec<u8>,
+    tag: &[u8],
+) -> Result<Vec<u8>, Failure>
+where
+    Gcm<C>: AeadInOut<NonceSize = aes_gcm::aead::consts::U12, TagSize = aes_gcm::aead::consts::U16>,
+{
     // Lengths were checked: these conversions cannot fail, and never panic.
     let nonce =
         aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_from(iv).map_err(|_| Failure::Decrypt)?;

@@ -321,10 +321,17 @@ impl Decrypter {
             };
             // Decrypting goes on with the random key in place of one that did not unwrap, so
             // that both failures take the same path; whatever it gives is never accepted.
-            match (
-                unwrap_failure,
-                content::decrypt_owned(enc, &cek, iv, aad, buf, tag),
-            ) {
+            // A `dir` key is the content key of every message: its AES-GCM key schedule
+            // is kept (the key, not the token, decides that path).
+            let keyed = match (unwrap_failure, Mgmt::of(key.alg())) {
+                (None, Ok(Mgmt::Dir)) => key.cache.gcm(enc, &cek),
+                _ => None,
+            };
+            let opened = match keyed {
+                Some(cipher) => cipher.decrypt_owned(iv, aad, buf, tag),
+                None => content::decrypt_owned(enc, &cek, iv, aad, buf, tag),
+            };
+            match (unwrap_failure, opened) {
                 (None, Ok(plaintext)) => {
                     let plaintext = match (&header.zip, self.max_inflated) {
                         (Some(_), Some(max)) => {
@@ -602,5 +609,84 @@ mod tests {
         assert!(shown.contains("algs: [A128KW]"), "{shown}");
         assert!(shown.contains("max_candidates: 4"), "{shown}");
         assert!(!shown.contains("known_headers"), "{shown}");
+    }
+
+    #[test]
+    fn a_dir_key_keeps_its_cipher_and_its_checks() {
+        let key = DecryptionKey::symmetric(Algorithm::Dir, &[9; 32]).unwrap();
+        let seal =
+            |enc| crate::encrypt(&key.encryption_key(), enc, b"x", &EncryptOptions::new()).unwrap();
+        let decrypter = Decrypter::new(key.clone());
+        for enc in [
+            EncryptionAlgorithm::A256GCM,
+            EncryptionAlgorithm::A128CBC_HS256,
+        ] {
+            let token = seal(enc.clone());
+            // Twice: the second time through the kept cipher.
+            for _ in 0..2 {
+                assert_eq!(
+                    decrypter.decrypt(&token).unwrap().plaintext(),
+                    b"x",
+                    "{enc}"
+                );
+            }
+            // A tag one byte short, a flipped ciphertext bit, a short IV: one failure.
+            let parts: Vec<&str> = token.split('.').collect();
+            let tag = base64url::decode(parts[4]).unwrap();
+            let short_tag = format!(
+                "{}.{}.{}.{}.{}",
+                parts[0],
+                parts[1],
+                parts[2],
+                parts[3],
+                base64url::encode(&tag[..tag.len() - 1])
+            );
+            assert_eq!(
+                decrypter.decrypt(&short_tag).unwrap_err().failure(),
+                Some(Failure::Decrypt),
+                "{enc}"
+            );
+            let mut ct = base64url::decode(parts[3]).unwrap();
+            ct[0] ^= 1;
+            let flipped = format!(
+                "{}.{}.{}.{}.{}",
+                parts[0],
+                parts[1],
+                parts[2],
+                base64url::encode(&ct),
+                parts[4]
+            );
+            assert_eq!(
+                decrypter.decrypt(&flipped).unwrap_err().failure(),
+                Some(Failure::Decrypt),
+                "{enc}"
+            );
+            let short_iv = format!(
+                "{}.{}.{}.{}.{}",
+                parts[0],
+                parts[1],
+                base64url::encode([0u8; 8]),
+                parts[3],
+                parts[4]
+            );
+            assert_eq!(
+                decrypter.decrypt(&short_iv).unwrap_err().failure(),
+                Some(Failure::Decrypt),
+                "{enc}"
+            );
+        }
+        // A token for a content encryption of another key size: the key's length decides.
+        let other = DecryptionKey::symmetric(Algorithm::Dir, &[9; 16]).unwrap();
+        let token = crate::encrypt(
+            &other.encryption_key(),
+            EncryptionAlgorithm::A128GCM,
+            b"x",
+            &EncryptOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            decrypter.decrypt(&token).unwrap_err().failure(),
+            Some(Failure::KeyLength)
+        );
     }
 }

@@ -7,7 +7,6 @@ use std::borrow::Cow;
 
 use crate::alg::Mgmt;
 use crate::content::{self, sizes};
-use crate::key::HeaderSegments;
 use crate::mgmt;
 use crate::{EncryptionKey, Error, HeaderError};
 
@@ -24,7 +23,7 @@ fn cached_segment<'k>(
         Mgmt::Dir | Mgmt::AesKw(_) | Mgmt::RsaOaep { .. }
     );
     let plain = fixed && !options.zip && options.header == Header::default();
-    let Some(cell) = HeaderSegments::slot(enc).and_then(|i| key.headers.0.get(i)) else {
+    let Some(cell) = key.cache.header(enc) else {
         return Ok(None);
     };
     if !plain {
@@ -181,9 +180,17 @@ pub fn encrypt(
     let mut iv_buf = [0u8; 16];
     let iv = iv_buf.get_mut(..iv_len).ok_or(Error::Random)?;
     crate::rng::fill(iv)?;
-    let (ciphertext, tag) =
-        content::encrypt(&enc, &prepared.cek, iv, protected.as_bytes(), plaintext)
-            .map_err(Error::Encryption)?;
+    // A `dir` key is the content key of every message: its AES-GCM key schedule is kept.
+    let keyed = match Mgmt::of(key.alg())? {
+        Mgmt::Dir => key.cache.gcm(&enc, &prepared.cek),
+        _ => None,
+    };
+    let aad = protected.as_bytes();
+    let (ciphertext, tag) = match keyed {
+        Some(cipher) => cipher.encrypt(iv, aad, plaintext),
+        None => content::encrypt(&enc, &prepared.cek, iv, aad, plaintext),
+    }
+    .map_err(Error::Encryption)?;
     let parts = [prepared.encrypted_key.as_slice(), iv, &ciphertext, &tag];
     let mut token = String::with_capacity(
         protected.len()

@@ -78,9 +78,7 @@ pub use limits::Limits;
 pub use numeric_date::{NumericDate, NumericDateError};
 pub use registered::RegisteredClaim;
 pub use unsecured::Unverified;
-pub use validation::{
-    Clock, FixedClock, PolicyError, RegisteredClaims, SystemClock, Validation,
-};
+pub use validation::{Clock, FixedClock, PolicyError, RegisteredClaims, SystemClock, Validation};
 
 /// The crate README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

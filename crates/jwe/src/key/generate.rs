@@ -4,7 +4,7 @@ use jws::jwt_claims::Algorithm;
 use jws::{Curve, KeyError, KeySpec};
 use zeroize::Zeroizing;
 
-use super::{DecryptionKey, MIN_RSA_BITS, Private, key_err};
+use super::{DecryptionKey, KeyCache, MIN_RSA_BITS, Private, key_err};
 use crate::Error;
 use crate::alg::Mgmt;
 
@@ -94,6 +94,7 @@ impl DecryptionKey {
             alg,
             kid: None,
             key,
+            cache: KeyCache::default(),
         })
     }
 }

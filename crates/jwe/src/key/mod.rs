@@ -1,7 +1,7 @@
 //! Key management keys, each bound to exactly one key management algorithm (RFC 7518 4).
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use jws::jwt_claims::{Algorithm, EncryptionAlgorithm};
 use jws::{Curve, Jwk, KeyError, KeyMaterial, KeyOperation, KeyUse};
@@ -9,19 +9,30 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 use crate::alg::Mgmt;
+use crate::content::GcmCipher;
 
 pub use jws::MIN_RSA_BITS;
 
-/// The protected header segments (`{"alg":...,"enc":...,"kid":...}`) of an
-/// [`EncryptionKey`], built at the first message for each content encryption: plain
-/// messages (no header options, no compression) under `dir`, `A*KW` or `RSA-OAEP*`, whose
-/// key management adds nothing to the header, reuse them.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct HeaderSegments(pub(crate) [OnceLock<Box<str>>; 6]);
+/// What a key builds once and reuses for every message: for an [`EncryptionKey`], the protected
+/// header segments (`{"alg":...,"enc":...,"kid":...}`) of plain messages (no header
+/// options, no compression) under `dir`, `A*KW` or `RSA-OAEP*`, whose key management adds
+/// nothing to the header; for a `dir` key on either side, its keyed AES-GCM ciphers.
+#[derive(Clone, Default)]
+pub(crate) struct KeyCache {
+    headers: [OnceLock<Box<str>>; 6],
+    gcm: [OnceLock<Option<Arc<GcmCipher>>>; 3],
+}
 
-impl HeaderSegments {
-    pub(crate) fn slot(enc: &EncryptionAlgorithm) -> Option<usize> {
-        Some(match enc {
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyCache")
+    }
+}
+
+impl KeyCache {
+    /// The header segment cell for `enc`.
+    pub(crate) fn header(&self, enc: &EncryptionAlgorithm) -> Option<&OnceLock<Box<str>>> {
+        let i = match enc {
             EncryptionAlgorithm::A128GCM => 0,
             EncryptionAlgorithm::A192GCM => 1,
             EncryptionAlgorithm::A256GCM => 2,
@@ -29,7 +40,23 @@ impl HeaderSegments {
             EncryptionAlgorithm::A192CBC_HS384 => 4,
             EncryptionAlgorithm::A256CBC_HS512 => 5,
             _ => return None,
-        })
+        };
+        self.headers.get(i)
+    }
+
+    /// The AES-GCM cipher for `enc` keyed with `dir_key`, built at the first message;
+    /// `None` for another `enc` or a key of the wrong length.
+    pub(crate) fn gcm(&self, enc: &EncryptionAlgorithm, dir_key: &[u8]) -> Option<&GcmCipher> {
+        let i = match enc {
+            EncryptionAlgorithm::A128GCM => 0,
+            EncryptionAlgorithm::A192GCM => 1,
+            EncryptionAlgorithm::A256GCM => 2,
+            _ => return None,
+        };
+        self.gcm
+            .get(i)?
+            .get_or_init(|| GcmCipher::new(enc, dir_key).map(Arc::new))
+            .as_deref()
     }
 }
 
@@ -91,7 +118,7 @@ pub struct EncryptionKey {
     pub(crate) kid: Option<String>,
     pub(crate) key: Public,
     /// The protected header segments of plain messages, built once per `enc`.
-    pub(crate) headers: HeaderSegments,
+    pub(crate) cache: KeyCache,
 }
 
 /// A key that recovers content keys with exactly one algorithm: a private key for ECDH-ES
@@ -102,6 +129,8 @@ pub struct DecryptionKey {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) key: Private,
+    /// The keyed AES-GCM ciphers of a `dir` key, built once.
+    pub(crate) cache: KeyCache,
 }
 
 impl jws::select::SelectableKey for DecryptionKey {
@@ -262,7 +291,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key: Public::Secret(Zeroizing::new(secret.to_vec())),
-            headers: HeaderSegments::default(),
+            cache: KeyCache::default(),
         })
     }
 
@@ -279,7 +308,7 @@ impl EncryptionKey {
             alg,
             kid: None,
             key: Public::X25519(x25519_dalek::PublicKey::from(bytes)),
-            headers: HeaderSegments::default(),
+            cache: KeyCache::default(),
         })
     }
 
@@ -329,7 +358,7 @@ impl EncryptionKey {
             alg,
             kid: jwk.kid.clone(),
             key,
-            headers: HeaderSegments::default(),
+            cache: KeyCache::default(),
         })
     }
 
@@ -351,13 +380,13 @@ impl EncryptionKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
-        self.headers = HeaderSegments::default();
+        self.cache = KeyCache::default();
         self
     }
 
     fn with_kid_opt(mut self, kid: Option<String>) -> Self {
         self.kid = kid;
-        self.headers = HeaderSegments::default();
+        self.cache = KeyCache::default();
         self
     }
 
@@ -385,6 +414,7 @@ impl DecryptionKey {
             alg,
             kid: None,
             key: Private::Secret(Zeroizing::new(secret.to_vec())),
+            cache: KeyCache::default(),
         })
     }
 
@@ -401,6 +431,7 @@ impl DecryptionKey {
             alg,
             kid: None,
             key: Private::X25519(x25519_dalek::StaticSecret::from(bytes)),
+            cache: KeyCache::default(),
         })
     }
 
@@ -432,6 +463,7 @@ impl DecryptionKey {
                     alg: alg.clone(),
                     kid: None,
                     key: key.clone(),
+                    cache: KeyCache::default(),
                 }
                 .encryption_key();
                 let given = EncryptionKey::from_jwk(jwk, Some(alg.clone()))?;
@@ -465,6 +497,7 @@ impl DecryptionKey {
             alg,
             kid: jwk.kid.clone(),
             key,
+            cache: KeyCache::default(),
         })
     }
 
@@ -517,7 +550,7 @@ impl DecryptionKey {
             alg: self.alg.clone(),
             kid: self.kid.clone(),
             key,
-            headers: HeaderSegments::default(),
+            cache: KeyCache::default(),
         }
     }
 }

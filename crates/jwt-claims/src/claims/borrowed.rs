@@ -68,7 +68,9 @@ impl AudienceRef<'_> {
     pub fn into_owned(self) -> Audience {
         match self {
             Self::Single(a) => Audience::Single(a.into_owned()),
-            Self::Multiple(all) => Audience::Multiple(all.into_iter().map(Cow::into_owned).collect()),
+            Self::Multiple(all) => {
+                Audience::Multiple(all.into_iter().map(Cow::into_owned).collect())
+            }
         }
     }
 }
