@@ -60,14 +60,13 @@ pub(crate) fn targets() -> Result<Vec<String>> {
     for line in manifest.lines().map(str::trim) {
         if line.starts_with('[') {
             in_bin = line == "[[bin]]";
-        } else if in_bin {
-            if let Some(name) = line
+        } else if in_bin
+            && let Some(name) = line
                 .strip_prefix("name")
                 .map(str::trim_start)
                 .and_then(|l| l.strip_prefix('='))
-            {
-                names.push(name.trim().trim_matches('"').to_owned());
-            }
+        {
+            names.push(name.trim().trim_matches('"').to_owned());
         }
     }
     if names.is_empty() {

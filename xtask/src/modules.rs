@@ -210,11 +210,11 @@ fn edges(modules: &BTreeMap<String, SourceFile>) -> BTreeMap<&str, BTreeSet<&str
         };
         for path in paths_after(&file.text, "crate::") {
             let path = path.trim_end_matches(':').trim_end_matches('{');
-            if let Some(first) = path.split("::").next() {
-                if let Some(module) = reexported.get(first) {
-                    add(module);
-                    continue;
-                }
+            if let Some(first) = path.split("::").next()
+                && let Some(module) = reexported.get(first)
+            {
+                add(module);
+                continue;
             }
             add(path);
         }

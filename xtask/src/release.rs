@@ -186,17 +186,15 @@ fn plan_manifests(root: &Path, members: &[Member], new: Version) -> Result<Vec<E
         let before = read(&path)?;
         let mut doc = parse_toml(&path, &before)?;
         let is_publishable_member = members.iter().any(|m| m.publishable && m.manifest == path);
-        if is_publishable_member {
-            if let Some(pkg) = doc.get_mut("package").and_then(Item::as_table_mut) {
-                if let Some(v) = pkg.get_mut("version") {
-                    if v.as_value().is_some_and(Value::is_str) {
-                        let decor = v.as_value().map(|v| v.decor().clone());
-                        *v = toml_edit::value(new_s.as_str());
-                        if let (Some(d), Some(v)) = (decor, v.as_value_mut()) {
-                            *v.decor_mut() = d;
-                        }
-                    }
-                }
+        if is_publishable_member
+            && let Some(pkg) = doc.get_mut("package").and_then(Item::as_table_mut)
+            && let Some(v) = pkg.get_mut("version")
+            && v.as_value().is_some_and(Value::is_str)
+        {
+            let decor = v.as_value().map(|v| v.decor().clone());
+            *v = toml_edit::value(new_s.as_str());
+            if let (Some(d), Some(v)) = (decor, v.as_value_mut()) {
+                *v.decor_mut() = d;
             }
         }
         if path == root.join("Cargo.toml") {
@@ -211,17 +209,16 @@ fn plan_manifests(root: &Path, members: &[Member], new: Version) -> Result<Vec<E
                         })
                     })
             });
-            if inherits {
-                if let Some(v) = doc
+            if inherits
+                && let Some(v) = doc
                     .get_mut("workspace")
                     .and_then(|w| w.get_mut("package"))
                     .and_then(|p| p.get_mut("version"))
                     .and_then(Item::as_value_mut)
-                {
-                    let decor = v.decor().clone();
-                    *v = Value::from(new_s.as_str());
-                    *v.decor_mut() = decor;
-                }
+            {
+                let decor = v.decor().clone();
+                *v = Value::from(new_s.as_str());
+                *v.decor_mut() = decor;
             }
         }
         bump_dependency_tables(&mut doc, &ours, &new_s);

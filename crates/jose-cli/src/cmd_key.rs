@@ -53,13 +53,13 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<()> {
         if args.enc.is_some() {
             return Err(CliError::usage("--enc sizes dir keys only"));
         }
-        if let Some(crv) = &args.curve {
-            if jws_curve(alg) != Some(crv.as_str()) {
-                return Err(CliError::usage(match jws_curve(alg) {
-                    Some(own) => format!("{alg} keys are on curve {own}, not {crv}"),
-                    None => format!("{alg} keys have no curve"),
-                }));
-            }
+        if let Some(crv) = &args.curve
+            && jws_curve(alg) != Some(crv.as_str())
+        {
+            return Err(CliError::usage(match jws_curve(alg) {
+                Some(own) => format!("{alg} keys are on curve {own}, not {crv}"),
+                None => format!("{alg} keys have no curve"),
+            }));
         }
         let key = SigningKey::generate_with(alg.clone(), &KeySpec::new().with_rsa_bits(args.bits))
             .map_err(|e| match e {

@@ -266,10 +266,10 @@ fn tampering_anywhere_fails_with_one_opaque_error() {
                     ) if i == 0 => {}
                     other => panic!("{enc} segment {i}: {other:?}"),
                 }
-                if let Err(e) = d.decrypt(&forged) {
-                    if e.failure().is_some() {
-                        assert_eq!(e.to_string(), "decryption failed");
-                    }
+                if let Err(e) = d.decrypt(&forged)
+                    && e.failure().is_some()
+                {
+                    assert_eq!(e.to_string(), "decryption failed");
                 }
             }
         }

@@ -110,10 +110,10 @@ impl<'p> JsonSigner<'p> {
             mark_unencoded(&mut protected);
         }
         let protected_json = serde_json::to_value(&protected).map_err(Error::Serialize)?;
-        if let (Some(unprotected), Value::Object(p)) = (&unprotected, &protected_json) {
-            if let Some(name) = unprotected.keys().find(|k| p.contains_key(*k)) {
-                return Err(Error::HeaderCollision(name.clone()));
-            }
+        if let (Some(unprotected), Value::Object(p)) = (&unprotected, &protected_json)
+            && let Some(name) = unprotected.keys().find(|k| p.contains_key(*k))
+        {
+            return Err(Error::HeaderCollision(name.clone()));
         }
         let protected_segment =
             base64url::encode(serde_json::to_vec(&protected_json).map_err(Error::Serialize)?);

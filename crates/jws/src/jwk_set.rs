@@ -139,15 +139,14 @@ impl JwkSet {
     /// [`JwkError::DuplicateKid`].
     pub fn check_unique_kids(&self) -> Result<(), JwkError> {
         for (i, key) in self.keys.iter().enumerate() {
-            if let Some(kid) = &key.kid {
-                if self
+            if let Some(kid) = &key.kid
+                && self
                     .keys
                     .iter()
                     .take(i)
                     .any(|k| k.kid.as_ref() == Some(kid) && k.kty() == key.kty())
-                {
-                    return Err(JwkError::DuplicateKid(json::truncate(kid)));
-                }
+            {
+                return Err(JwkError::DuplicateKid(json::truncate(kid)));
             }
         }
         Ok(())

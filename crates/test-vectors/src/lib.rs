@@ -15,7 +15,7 @@ use serde_json::Value;
 /// On an odd length or a non-hex digit.
 #[must_use]
 pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length: {}", s.len());
+    assert!(s.len().is_multiple_of(2), "odd hex length: {}", s.len());
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())

@@ -216,12 +216,12 @@ const fn operations(mgmt: Mgmt, decrypt: bool) -> &'static [KeyOperation] {
 }
 
 fn check_jwk_usage(jwk: &Jwk, mgmt: Mgmt, decrypt: bool) -> Result<(), Error> {
-    if let Some(u) = &jwk.key_use {
-        if *u != KeyUse::Encryption {
-            return Err(Error::Key(KeyError::UsageNotPermitted(
-                "the JWK's \"use\" is not \"enc\"".into(),
-            )));
-        }
+    if let Some(u) = &jwk.key_use
+        && *u != KeyUse::Encryption
+    {
+        return Err(Error::Key(KeyError::UsageNotPermitted(
+            "the JWK's \"use\" is not \"enc\"".into(),
+        )));
     }
     if let Some(ops) = &jwk.key_ops {
         let fits = operations(mgmt, decrypt);

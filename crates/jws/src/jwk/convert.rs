@@ -39,12 +39,12 @@ impl Jwk {
                 x,
             } => {
                 let key = SigningKey::ed25519_for(alg, d.expose())?;
-                if let PublicParts::Ed25519(public) = key.verifying_key().public_parts() {
-                    if public.as_slice() != x.as_slice() {
-                        return Err(KeyError::Invalid(
-                            "\"x\" is not the public key of \"d\"".into(),
-                        ));
-                    }
+                if let PublicParts::Ed25519(public) = key.verifying_key().public_parts()
+                    && public.as_slice() != x.as_slice()
+                {
+                    return Err(KeyError::Invalid(
+                        "\"x\" is not the public key of \"d\"".into(),
+                    ));
                 }
                 key
             }

@@ -182,21 +182,21 @@ impl Jwk {
     /// # Errors
     /// [`KeyError::UsageNotPermitted`].
     pub fn check_operation(&self, op: &KeyOperation) -> Result<(), KeyError> {
-        if let Some(key_use) = &self.key_use {
-            if op.key_use().as_ref() != Some(key_use) {
-                return Err(KeyError::UsageNotPermitted(format!(
-                    "\"use\" is \"{}\", operation \"{op}\" needs another",
-                    json::truncate(key_use.as_str())
-                )));
-            }
+        if let Some(key_use) = &self.key_use
+            && op.key_use().as_ref() != Some(key_use)
+        {
+            return Err(KeyError::UsageNotPermitted(format!(
+                "\"use\" is \"{}\", operation \"{op}\" needs another",
+                json::truncate(key_use.as_str())
+            )));
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.contains(op) {
-                return Err(KeyError::UsageNotPermitted(format!(
-                    "\"key_ops\" does not list \"{}\"",
-                    json::truncate(op.as_str())
-                )));
-            }
+        if let Some(ops) = &self.key_ops
+            && !ops.contains(op)
+        {
+            return Err(KeyError::UsageNotPermitted(format!(
+                "\"key_ops\" does not list \"{}\"",
+                json::truncate(op.as_str())
+            )));
         }
         Ok(())
     }

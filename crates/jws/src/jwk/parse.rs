@@ -209,10 +209,10 @@ impl Jwk {
                     return Err(invalid("key_ops", "lists an operation twice"));
                 }
             }
-            if let Some(key_use) = &self.key_use {
-                if ops.iter().any(|op| op.key_use().as_ref() != Some(key_use)) {
-                    return Err(invalid("key_ops", "is inconsistent with \"use\""));
-                }
+            if let Some(key_use) = &self.key_use
+                && ops.iter().any(|op| op.key_use().as_ref() != Some(key_use))
+            {
+                return Err(invalid("key_ops", "is inconsistent with \"use\""));
             }
         }
         Ok(())
