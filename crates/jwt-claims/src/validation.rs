@@ -361,53 +361,36 @@ mod sealed {
     impl<T> Sealed for crate::ClaimsRef<'_, T> {}
 }
 
-impl<T> RegisteredClaims for Claims<T> {
-    fn has_claim(&self, claim: RegisteredClaim) -> bool {
-        self.has(claim)
-    }
-    fn issuer(&self) -> Option<&str> {
-        self.iss.as_deref()
-    }
-    fn subject(&self) -> Option<&str> {
-        self.sub.as_deref()
-    }
-    fn audience_contains(&self, audience: &str) -> bool {
-        self.aud.as_ref().is_some_and(|a| a.contains(audience))
-    }
-    fn expiry(&self) -> Option<NumericDate> {
-        self.exp
-    }
-    fn not_before(&self) -> Option<NumericDate> {
-        self.nbf
-    }
-    fn issued_at(&self) -> Option<NumericDate> {
-        self.iat
-    }
+/// The two claim sets hold the registered claims in fields of the same names.
+macro_rules! registered_claims {
+    ($($ty:ty),+) => {$(
+        impl<T> RegisteredClaims for $ty {
+            fn has_claim(&self, claim: RegisteredClaim) -> bool {
+                self.has(claim)
+            }
+            fn issuer(&self) -> Option<&str> {
+                self.iss.as_deref()
+            }
+            fn subject(&self) -> Option<&str> {
+                self.sub.as_deref()
+            }
+            fn audience_contains(&self, audience: &str) -> bool {
+                self.aud.as_ref().is_some_and(|a| a.contains(audience))
+            }
+            fn expiry(&self) -> Option<NumericDate> {
+                self.exp
+            }
+            fn not_before(&self) -> Option<NumericDate> {
+                self.nbf
+            }
+            fn issued_at(&self) -> Option<NumericDate> {
+                self.iat
+            }
+        }
+    )+};
 }
 
-impl<T> RegisteredClaims for ClaimsRef<'_, T> {
-    fn has_claim(&self, claim: RegisteredClaim) -> bool {
-        self.has(claim)
-    }
-    fn issuer(&self) -> Option<&str> {
-        self.iss.as_deref()
-    }
-    fn subject(&self) -> Option<&str> {
-        self.sub.as_deref()
-    }
-    fn audience_contains(&self, audience: &str) -> bool {
-        self.aud.as_ref().is_some_and(|a| a.contains(audience))
-    }
-    fn expiry(&self) -> Option<NumericDate> {
-        self.exp
-    }
-    fn not_before(&self) -> Option<NumericDate> {
-        self.nbf
-    }
-    fn issued_at(&self) -> Option<NumericDate> {
-        self.iat
-    }
-}
+registered_claims!(Claims<T>, ClaimsRef<'_, T>);
 
 #[cfg(test)]
 mod tests {

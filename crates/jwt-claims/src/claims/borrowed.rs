@@ -187,3 +187,71 @@ impl<'de> Deserialize<'de> for AudienceRef<'de> {
         d.deserialize_any(V)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::{Algorithm, FixedClock, Header, Limits, Validation};
+
+    const T0: u64 = 1_700_000_000;
+
+    #[test]
+    fn borrows_plain_strings_and_copies_escaped_ones() {
+        let json = br#"{"iss":"a\u0062c","sub":"ann","aud":["x","y\n"],"jti":"j","exp":1}"#;
+        let c = ClaimsRef::<()>::from_json(json, &Limits::default()).unwrap();
+        assert!(matches!(c.iss, Some(Cow::Owned(ref s)) if s == "abc"));
+        assert!(matches!(c.sub, Some(Cow::Borrowed("ann"))));
+        assert!(matches!(c.jti, Some(Cow::Borrowed("j"))));
+        let aud = c.aud.clone().unwrap();
+        assert!(aud.contains("x") && aud.contains("y\n") && !aud.contains("z"));
+        let owned = c.into_owned();
+        assert_eq!(owned.iss.as_deref(), Some("abc"));
+        assert_eq!(
+            owned.aud,
+            Some(crate::Audience::from(vec![
+                "x".to_owned(),
+                "y\n".to_owned()
+            ]))
+        );
+    }
+
+    #[test]
+    fn refuses_what_claims_refuses_and_validates_the_same() {
+        let limits = Limits::default();
+        for bad in [
+            &br#"{"iss":"a","iss":"b"}"#[..],
+            br#"{"exp":"1"}"#,
+            br#"{"aud":[1]}"#,
+            br#"{"sub":null}"#,
+            br#"[]"#,
+        ] {
+            assert!(ClaimsRef::<()>::from_json(bad, &limits).is_err(), "{bad:?}");
+            assert!(Claims::<()>::from_json(bad, &limits).is_err(), "{bad:?}");
+        }
+        let at = |s| NumericDate::from_secs(s).unwrap();
+        let policy = Validation::new()
+            .with_issuer("iss")
+            .with_audience("api")
+            .with_clock(FixedClock(at(T0)));
+        let header = Header::new(Algorithm::HS256);
+        for json in [
+            format!(r#"{{"iss":"iss","aud":"api","exp":{}}}"#, T0 + 60),
+            format!(r#"{{"iss":"other","aud":"api","exp":{}}}"#, T0 + 60),
+            format!(r#"{{"iss":"iss","aud":["x","api"],"exp":{}}}"#, T0 + 60),
+            format!(r#"{{"iss":"iss","aud":"x","exp":{}}}"#, T0 + 60),
+            format!(r#"{{"iss":"iss","aud":"api","exp":{}}}"#, T0 - 600),
+            format!(r#"{{"iss":"iss","aud":"api","nbf":{}}}"#, T0 + 600),
+            r#"{"iss":"iss","aud":"api"}"#.to_owned(),
+        ] {
+            let owned = Claims::<()>::from_json(json.as_bytes(), &limits).unwrap();
+            let borrowed = ClaimsRef::<()>::from_json(json.as_bytes(), &limits).unwrap();
+            assert_eq!(
+                policy.validate(&header, &owned),
+                policy.validate(&header, &borrowed),
+                "{json}"
+            );
+        }
+    }
+}
