@@ -210,7 +210,7 @@ mod tests {
         assert_eq!(owned.iss.as_deref(), Some("abc"));
         assert_eq!(
             owned.aud,
-            Some(crate::Audience::from(vec![
+            Some(Audience::from(vec![
                 "x".to_owned(),
                 "y\n".to_owned()
             ]))
