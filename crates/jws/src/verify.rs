@@ -755,6 +755,26 @@ mod tests {
     }
 
     #[test]
+    fn borrowed_results_hold_the_header_and_convert() {
+        let key = hs256().with_kid("k");
+        let claims = Claims::new(()).with_subject("ann");
+        let token = crate::sign(&key, &claims).unwrap();
+        let verifier = Verifier::new(key.verifying_key());
+        let policy = Validation::new().allow_missing_exp();
+        let mut buf = Vec::new();
+        let verified = verifier
+            .verify_borrowed::<()>(&token, &policy, &mut buf)
+            .unwrap();
+        assert_eq!(verified.header().alg, Some(Algorithm::HS256));
+        assert_eq!(verified.header().kid.as_deref(), Some("k"));
+        assert_eq!(verified.kid(), Some("k"));
+        let owned = verified.clone().into_owned();
+        assert_eq!(owned.claims().sub.as_deref(), Some("ann"));
+        assert_eq!(owned.header(), verified.header());
+        assert_eq!(verified.into_claims().sub.as_deref(), Some("ann"));
+    }
+
+    #[test]
     fn payloads_and_debug_say_what_they_hold() {
         let key = hs256();
         let token = crate::sign_payload(&key, b"hello", &crate::SignOptions::new()).unwrap();
