@@ -210,10 +210,7 @@ mod tests {
         assert_eq!(owned.iss.as_deref(), Some("abc"));
         assert_eq!(
             owned.aud,
-            Some(Audience::from(vec![
-                "x".to_owned(),
-                "y\n".to_owned()
-            ]))
+            Some(Audience::from(vec!["x".to_owned(), "y\n".to_owned()]))
         );
     }
 
