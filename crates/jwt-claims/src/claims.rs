@@ -267,6 +267,16 @@ impl<'de, T: Deserialize<'de>> Claims<T> {
     }
 }
 
+impl<'de, T: Deserialize<'de>> ClaimsRef<'de, T> {
+    /// Parses a claim set from JSON, as strictly as [`Claims::from_json`].
+    ///
+    /// # Errors
+    /// As [`Claims::from_json`].
+    pub fn from_json(json: &'de [u8], limits: &Limits) -> Result<Self, JsonError> {
+        parse_json::<de_flat::RefSlots<'de>, T>(json, limits)
+    }
+}
+
 /// Strict JSON parsing of a claim set into owned or borrowed registered claims.
 fn parse_json<'de, S: de_flat::Slots<'de>, T: Deserialize<'de>>(
     json: &'de [u8],

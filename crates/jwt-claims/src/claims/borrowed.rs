@@ -121,16 +121,6 @@ impl<'a, T> ClaimsRef<'a, T> {
     }
 }
 
-impl<'de, T: Deserialize<'de>> ClaimsRef<'de, T> {
-    /// Parses a claim set from JSON, as strictly as [`Claims::from_json`].
-    ///
-    /// # Errors
-    /// As [`Claims::from_json`].
-    pub fn from_json(json: &'de [u8], limits: &crate::Limits) -> Result<Self, crate::JsonError> {
-        super::parse_json::<super::de_flat::RefSlots<'de>, T>(json, limits)
-    }
-}
-
 /// A string, borrowed from the input when it has no escapes.
 pub(super) struct StrSeed;
 
