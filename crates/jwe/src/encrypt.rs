@@ -1,9 +1,9 @@
 //! Encrypting in the compact serialization (RFC 7516 7.1).
 
+use std::borrow::Cow;
+
 use jws::base64url;
 use jws::jwt_claims::{Algorithm, CompressionAlgorithm, EncryptionAlgorithm, Header};
-
-use std::borrow::Cow;
 
 use crate::alg::Mgmt;
 use crate::content::{self, sizes};
@@ -146,7 +146,8 @@ pub(crate) fn prepare_header(
 }
 
 /// Encrypts `plaintext` to `key` with content encryption `enc`, in the compact
-/// serialization. A fresh content key and IV come from the operating system's generator.
+/// serialization. A fresh content key and IV come from a per-thread generator reseeded from
+/// the operating system (see the crate's `rng` module documentation).
 ///
 /// # Errors
 /// [`Error::Key`] when the key cannot serve `enc` (e.g. a `dir` key of the wrong size);
@@ -178,7 +179,9 @@ pub fn encrypt(
         plaintext
     };
     let mut iv_buf = [0u8; 16];
-    let iv = iv_buf.get_mut(..iv_len).ok_or(Error::Random)?;
+    let iv = iv_buf
+        .get_mut(..iv_len)
+        .ok_or_else(|| Error::EncryptionNotAllowed(enc.clone()))?;
     crate::rng::fill(iv)?;
     // A `dir` key is the content key of every message: its AES-GCM key schedule is kept.
     let keyed = match Mgmt::of(key.alg())? {
