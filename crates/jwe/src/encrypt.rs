@@ -146,8 +146,10 @@ pub(crate) fn prepare_header(
 }
 
 /// Encrypts `plaintext` to `key` with content encryption `enc`, in the compact
-/// serialization. A fresh content key and IV come from a per-thread generator reseeded from
-/// the operating system (see the crate's `rng` module documentation).
+/// serialization. A fresh content key and IV come from a per-thread ChaCha12 generator
+/// reseeded from the operating system every 64 KiB (as `rand`'s `ThreadRng`; like it, it
+/// does not notice a `fork()` without `exec`: do not encrypt in a forked child with a thread
+/// that encrypted before the fork). Long-term keys come straight from the operating system.
 ///
 /// # Errors
 /// [`Error::Key`] when the key cannot serve `enc` (e.g. a `dir` key of the wrong size);
