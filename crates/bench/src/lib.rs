@@ -321,29 +321,30 @@ impl Floor {
         token: &str,
         buf: &'b mut Vec<u8>,
     ) -> Option<AccessClaimsRef<'b>> {
+        let payload = self.signed_payload(token)?;
+        buf.clear();
+        URL_SAFE_NO_PAD.decode_vec(payload, buf).ok()?;
+        serde_json::from_slice(buf).ok()
+    }
+
+    /// The payload segment of `token` when its signature checks: base64url decode of the
+    /// signature and the primitive, nothing else.
+    #[inline]
+    fn signed_payload<'t>(&self, token: &'t str) -> Option<&'t str> {
         let (input, sig) = token.rsplit_once('.')?;
         let mut sig_buf = [0u8; 512];
         let n = URL_SAFE_NO_PAD.decode_slice(sig, &mut sig_buf).ok()?;
         if !self.check(input.as_bytes(), sig_buf.get(..n)?) {
             return None;
         }
-        let (_, payload) = input.split_once('.')?;
-        buf.clear();
-        URL_SAFE_NO_PAD.decode_vec(payload, buf).ok()?;
-        serde_json::from_slice(buf).ok()
+        input.split_once('.').map(|(_, payload)| payload)
     }
 
     /// base64url decode, the primitive, serde_json into the same struct. No header
     /// parsing, no claim validation.
     #[must_use]
     pub fn verify(&self, token: &str) -> Option<AccessClaims> {
-        let (input, sig) = token.rsplit_once('.')?;
-        let mut sig_buf = [0u8; 512];
-        let n = URL_SAFE_NO_PAD.decode_slice(sig, &mut sig_buf).ok()?;
-        if !self.check(input.as_bytes(), sig_buf.get(..n)?) {
-            return None;
-        }
-        let (_, payload) = input.split_once('.')?;
+        let payload = self.signed_payload(token)?;
         let json = URL_SAFE_NO_PAD.decode(payload).ok()?;
         serde_json::from_slice(&json).ok()
     }

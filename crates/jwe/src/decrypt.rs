@@ -297,6 +297,8 @@ impl Decrypter {
             max_p2c: self.max_p2c,
         };
         let mut first_failure = None;
+        // Every candidate is bound to `alg`.
+        let dir = matches!(Mgmt::of(alg), Ok(Mgmt::Dir));
         let mut candidates = self.candidates(header, alg).peekable();
         if candidates.peek().is_none() {
             return Err(Error::NoMatchingKey);
@@ -323,8 +325,8 @@ impl Decrypter {
             // that both failures take the same path; whatever it gives is never accepted.
             // A `dir` key is the content key of every message: its AES-GCM key schedule
             // is kept (the key, not the token, decides that path).
-            let keyed = match (unwrap_failure, Mgmt::of(key.alg())) {
-                (None, Ok(Mgmt::Dir)) => key.cache.gcm(enc, &cek),
+            let keyed = match unwrap_failure {
+                None if dir => key.cache.gcm(enc, &cek),
                 _ => None,
             };
             let opened = match keyed {

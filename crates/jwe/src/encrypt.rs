@@ -15,13 +15,11 @@ use crate::{EncryptionKey, Error, HeaderError};
 /// any other message.
 fn cached_segment<'k>(
     key: &'k EncryptionKey,
+    mgmt: Mgmt,
     enc: &EncryptionAlgorithm,
     options: &EncryptOptions,
 ) -> Result<Option<&'k str>, Error> {
-    let fixed = matches!(
-        Mgmt::of(key.alg())?,
-        Mgmt::Dir | Mgmt::AesKw(_) | Mgmt::RsaOaep { .. }
-    );
+    let fixed = matches!(mgmt, Mgmt::Dir | Mgmt::AesKw(_) | Mgmt::RsaOaep { .. });
     let plain = fixed && !options.zip && options.header == Header::default();
     let Some(cell) = key.cache.header(enc) else {
         return Ok(None);
@@ -161,7 +159,8 @@ pub fn encrypt(
     options: &EncryptOptions,
 ) -> Result<String, Error> {
     let (_, iv_len, _) = sizes(&enc).ok_or_else(|| Error::EncryptionNotAllowed(enc.clone()))?;
-    let (prepared, protected) = match cached_segment(key, &enc, options)? {
+    let mgmt = Mgmt::of(key.alg())?;
+    let (prepared, protected) = match cached_segment(key, mgmt, &enc, options)? {
         // The key management of a plain message writes nothing to the header.
         Some(cached) => (
             mgmt::wrap(key, &enc, &mut Header::default(), options.p2c)?,
@@ -186,7 +185,7 @@ pub fn encrypt(
         .ok_or_else(|| Error::EncryptionNotAllowed(enc.clone()))?;
     crate::rng::fill(iv)?;
     // A `dir` key is the content key of every message: its AES-GCM key schedule is kept.
-    let keyed = match Mgmt::of(key.alg())? {
+    let keyed = match mgmt {
         Mgmt::Dir => key.cache.gcm(&enc, &prepared.cek),
         _ => None,
     };
