@@ -130,6 +130,10 @@ pub(crate) fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
     result.map_err(|Failure(m)| Failure(format!("step \"{name}\" failed: {m}")))
 }
 
+/// The features outside the defaults that the tests, lints and docs cover as well (the
+/// README's test command names them).
+const OPTIONAL_FEATURES: &str = "jwt-auth/remote";
+
 /// The CI steps, in the order `.ci/run` runs them, for the workspace at `root`.
 pub(crate) fn ci_in(root: &Path) -> Result {
     let start = Instant::now();
@@ -140,15 +144,18 @@ pub(crate) fn ci_in(root: &Path) -> Result {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--features",
+            OPTIONAL_FEATURES,
             "--",
             "-D",
             "warnings",
         ]))
     })?;
     step("check-modules", || modules::command(root))?;
-    step("test (cargo test --workspace)", || {
-        run(cargo().args(["test", "--workspace"]))
-    })?;
+    step(
+        "test (cargo test --workspace --features jwt-auth/remote)",
+        || run(cargo().args(["test", "--workspace", "--features", OPTIONAL_FEATURES])),
+    )?;
     // The READMEs' quick-start programs: they stop with an error when the library does not
     // behave as they describe.
     for (package, example) in [("jwt-claims", "claims"), ("jwt-auth", "flow")] {
@@ -161,7 +168,13 @@ pub(crate) fn ci_in(root: &Path) -> Result {
     }
     step("doc", || {
         run(cargo()
-            .args(["doc", "--workspace", "--no-deps"])
+            .args([
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--features",
+                OPTIONAL_FEATURES,
+            ])
             .env("RUSTDOCFLAGS", "-D warnings"))
     })?;
     if root.join("fuzz/Cargo.toml").exists() {

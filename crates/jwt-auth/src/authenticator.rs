@@ -23,12 +23,26 @@ impl Clock for SharedClock {
     }
 }
 
+/// Where the trusted keys come from.
+#[derive(Debug)]
+enum Keys {
+    /// A JWK Set given once.
+    Static(Verifier),
+    /// The issuer's JWK Set, fetched and kept fresh.
+    #[cfg(feature = "remote")]
+    Remote(jwks_remote::RemoteJwkSet),
+}
+
 /// Checks RFC 9068 access tokens from an issuer it trusts, with the issuer's JWK Set:
 /// signature, `typ: at+jwt`, `iss`, `aud`, `exp`, `iat`, `sub`, `jti`, `sid` (and the
 /// deny-list, when given). No store is consulted.
+///
+/// The set is given once ([`Authenticator::new`]) or, with the feature `remote`, fetched
+/// from the issuer and kept fresh ([`Authenticator::remote`]), so that key rotation and
+/// revocation at the issuer reach this server by themselves.
 #[derive(Debug)]
 pub struct Authenticator {
-    verifier: Verifier,
+    keys: Keys,
     validation: Validation,
     clock: Arc<dyn Clock>,
     deny_list: Option<Arc<DenyList>>,
@@ -56,14 +70,42 @@ impl Authenticator {
             return Err(AuthError::NoUsableKey);
         }
         let verifier = Verifier::from_jwk_set(jwks, &allowed).map_err(AuthError::Key)?;
+        Ok(Self::with_keys(Keys::Static(verifier), issuer, audience))
+    }
+
+    /// Trusts the keys of the issuer's remote JWK Set (each serving the `alg` it names,
+    /// unless the set's [`Options`](jwks_remote::Options) allow algorithms explicitly),
+    /// for tokens of `issuer` addressed to `audience`. Check tokens with
+    /// [`Authenticator::authenticate_async`]: it fetches the set when needed and refetches
+    /// it once for a key it does not know (within the set's cooldown).
+    ///
+    /// ```no_run
+    /// use jwt_auth::{AccessClaims, Audience, Authenticator, Issuer};
+    /// use jwks_remote::RemoteJwkSet;
+    ///
+    /// # async fn run(header: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let issuer = Issuer::new("https://auth.example");
+    /// let jwks = RemoteJwkSet::from_discovery(issuer.as_str()).await?;
+    /// let auth = Authenticator::remote(jwks, &issuer, &Audience::new("api"));
+    /// let verified = auth.authenticate_async::<()>(header).await?;
+    /// println!("{}", verified.claims().custom.sid);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "remote")]
+    #[must_use]
+    pub fn remote(jwks: jwks_remote::RemoteJwkSet, issuer: &Issuer, audience: &Audience) -> Self {
+        Self::with_keys(Keys::Remote(jwks), issuer, audience)
+    }
+
+    fn with_keys(keys: Keys, issuer: &Issuer, audience: &Audience) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        Ok(Self {
-            verifier,
+        Self {
+            keys,
             validation: Self::policy(issuer, audience, &clock),
             clock,
             deny_list: None,
             decrypter: None,
-        })
+        }
     }
 
     fn policy(issuer: &Issuer, audience: &Audience, clock: &Arc<dyn Clock>) -> Validation {
@@ -105,21 +147,69 @@ impl Authenticator {
     /// Checks an access token, given alone or as an `Authorization` header value
     /// (`Bearer <token>`, the scheme matched without regard to case).
     ///
+    /// With a remote JWK Set, this uses the set in memory without waiting for the
+    /// network (a background fetch starts when it is missing or due): prefer
+    /// [`Authenticator::authenticate_async`], which also refetches for unknown keys.
+    ///
     /// # Errors
     /// [`AuthError::MissingToken`]; [`AuthError::Expired`]; [`AuthError::SessionRevoked`]
-    /// for a deny-listed session; [`AuthError::InvalidToken`] for anything else.
+    /// for a deny-listed session; [`AuthError::InvalidToken`] for anything else;
+    /// `AuthError::KeysUnavailable` when a remote set has no keys in memory.
     pub fn authenticate<T: DeserializeOwned>(
         &self,
         authorization_or_token: &str,
     ) -> Result<Verified<AccessClaims<T>>, AuthError> {
         let token = bearer(authorization_or_token)?;
-        let verified = match &self.decrypter {
-            None => self
-                .verifier
+        let verified = match &self.keys {
+            Keys::Static(verifier) => self.check(token, verifier)?,
+            #[cfg(feature = "remote")]
+            Keys::Remote(remote) => match remote.current() {
+                Some(verifier) => self.check(token, &verifier)?,
+                None => {
+                    return Err(AuthError::KeysUnavailable(
+                        jwks_remote::Error::Unavailable { last_error: None },
+                    ));
+                }
+            },
+        };
+        self.check_deny_list(verified)
+    }
+
+    /// As [`Authenticator::authenticate`]; with a remote JWK Set, fetches it when it is
+    /// missing or expired and refetches it once for a token signed by a key it does not
+    /// hold (a key the issuer just rotated in), within the set's cooldown.
+    ///
+    /// # Errors
+    /// As [`Authenticator::authenticate`].
+    pub async fn authenticate_async<T: DeserializeOwned>(
+        &self,
+        authorization_or_token: &str,
+    ) -> Result<Verified<AccessClaims<T>>, AuthError> {
+        let token = bearer(authorization_or_token)?;
+        let verified = match &self.keys {
+            Keys::Static(verifier) => self.check(token, verifier)?,
+            #[cfg(feature = "remote")]
+            Keys::Remote(remote) => {
+                remote
+                    .verify_with(|verifier| self.check(token, verifier))
+                    .await?
+            }
+        };
+        self.check_deny_list(verified)
+    }
+
+    /// Signature (after decryption, for nested tokens) and claims.
+    fn check<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        verifier: &Verifier,
+    ) -> Result<Verified<AccessClaims<T>>, AuthError> {
+        match &self.decrypter {
+            None => verifier
                 .verify::<AccessClaims<T>>(token, &self.validation)
                 .map_err(TokenError::Signature),
             Some(decrypter) => {
-                jwe::nested::decrypt_then_verify(token, decrypter, &self.verifier, &self.validation)
+                jwe::nested::decrypt_then_verify(token, decrypter, verifier, &self.validation)
                     .map_err(|e| match e {
                         jwe::Error::Jws(inner) => TokenError::Signature(inner),
                         other => TokenError::Encryption(other),
@@ -131,7 +221,13 @@ impl Authenticator {
                 AuthError::Expired
             }
             other => AuthError::InvalidToken(other),
-        })?;
+        })
+    }
+
+    fn check_deny_list<T>(
+        &self,
+        verified: Verified<AccessClaims<T>>,
+    ) -> Result<Verified<AccessClaims<T>>, AuthError> {
         if let Some(list) = &self.deny_list {
             let claims = verified.claims();
             // `iat` is required by the validation; a token without one is refused anyway.
@@ -141,6 +237,26 @@ impl Authenticator {
             }
         }
         Ok(verified)
+    }
+}
+
+#[cfg(feature = "remote")]
+impl jwks_remote::KeyMiss for AuthError {
+    fn missing_key(&self) -> Option<Option<&str>> {
+        match self {
+            Self::InvalidToken(TokenError::Signature(e)) => e.missing_key(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "remote")]
+impl From<jwks_remote::Error> for AuthError {
+    fn from(e: jwks_remote::Error) -> Self {
+        match e {
+            jwks_remote::Error::Jws(e) => Self::InvalidToken(TokenError::Signature(e)),
+            other => Self::KeysUnavailable(other),
+        }
     }
 }
 

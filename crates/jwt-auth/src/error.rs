@@ -83,6 +83,11 @@ pub enum AuthError {
     Random,
     /// Claims or session data could not be written or read as JSON.
     Serialize(serde_json::Error),
+    /// The remote JWK Set of an [`Authenticator`](crate::Authenticator) has no keys to
+    /// verify with: never fetched, or expired past its stale-if-error bound (feature
+    /// `remote`). The server answers 503: the token was not judged.
+    #[cfg(feature = "remote")]
+    KeysUnavailable(jwks_remote::Error),
 }
 
 impl fmt::Display for AuthError {
@@ -107,6 +112,8 @@ impl fmt::Display for AuthError {
             Self::Encrypt(e) => write!(f, "cannot encrypt the access token: {e}"),
             Self::Random => f.write_str("the operating system's random generator failed"),
             Self::Serialize(e) => write!(f, "cannot write or read JSON: {e}"),
+            #[cfg(feature = "remote")]
+            Self::KeysUnavailable(e) => write!(f, "no keys to verify with: {e}"),
         }
     }
 }
@@ -121,6 +128,8 @@ impl std::error::Error for AuthError {
             Self::Key(e) | Self::Sign(e) => Some(e),
             Self::Encrypt(e) => Some(e),
             Self::Serialize(e) => Some(e),
+            #[cfg(feature = "remote")]
+            Self::KeysUnavailable(e) => Some(e),
             _ => None,
         }
     }
@@ -164,12 +173,14 @@ fn quoted(value: &str) -> String {
 
 impl AuthError {
     /// The HTTP status to answer with: 401 for anything about the client's tokens (the
-    /// refresh cookie included), 503 when the store is unavailable, 500 for server-side
-    /// faults (keys, the key ring, the random generator, encoding).
+    /// refresh cookie included), 503 when the store (or a remote JWK Set) is unavailable,
+    /// 500 for server-side faults (keys, the key ring, the random generator, encoding).
     #[must_use]
     pub const fn status(&self) -> u16 {
         match self {
             Self::StoreUnavailable(_) => 503,
+            #[cfg(feature = "remote")]
+            Self::KeysUnavailable(_) => 503,
             Self::KeyRing(_)
             | Self::Key(_)
             | Self::NoUsableKey
@@ -213,6 +224,8 @@ impl AuthError {
             | Self::Encrypt(_)
             | Self::Random
             | Self::Serialize(_) => format!("Bearer realm={realm}"),
+            #[cfg(feature = "remote")]
+            Self::KeysUnavailable(_) => format!("Bearer realm={realm}"),
             Self::Expired => format!(
                 "Bearer realm={realm}, error=\"invalid_token\", error_description=\"The access token expired\""
             ),
