@@ -107,9 +107,7 @@ pub(crate) fn sign(args: &JwtSignArgs) -> Result<()> {
 
 /// `jose jwt verify`.
 pub(crate) fn verify(args: &JwtVerifyArgs) -> Result<()> {
-    let file = KeyFile::load(Some(&args.key))?;
-    let allowed = file.allowed(&args.alg)?;
-    let verifier = crate::cmd_jws::verifier(&file, &allowed)?;
+    let (verifier, _) = crate::cmd_jws::trusted(args.key.as_deref(), &args.remote, &args.alg)?;
     let mut policy = Validation::new()
         .with_leeway(Duration::from_secs(args.leeway))
         .map_err(|e| CliError::usage(format!("--leeway: {e}")))?;

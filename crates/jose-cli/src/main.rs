@@ -13,6 +13,7 @@ mod error;
 mod inspect;
 mod io;
 mod keys;
+mod remote;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,7 +65,9 @@ enum Command {
         jose sign --key key.jwk --json payload.bin")]
     Sign(SignArgs),
     /// Verify a JWS and print its payload exactly as signed.
-    #[command(after_help = "Example:\n  jose verify --key key.jwk --alg EdDSA token")]
+    #[command(after_help = "Examples:\n  \
+        jose verify --key key.jwk --alg EdDSA token\n  \
+        jose verify --jwks-url https://issuer.example/.well-known/jwks.json token")]
     Verify(VerifyArgs),
     /// Encrypt a payload (JWE).
     #[command(after_help = "Example:\n  \
@@ -199,8 +202,10 @@ struct SignArgs {
 #[derive(Debug, Args)]
 struct VerifyArgs {
     /// Trusted key file (JWK, JWK Set or PEM).
-    #[arg(long)]
-    key: PathBuf,
+    #[arg(long, required_unless_present = "jwks_url")]
+    key: Option<PathBuf>,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// An allowed algorithm (repeat for several); required unless every key names its `alg`.
     #[arg(long, value_parser = parse_alg)]
     alg: Vec<Algorithm>,
@@ -218,6 +223,19 @@ struct VerifyArgs {
     all_signatures: bool,
     /// The token (compact or JSON); standard input if absent or `-`.
     token: Option<PathBuf>,
+}
+
+/// The trusted keys fetched from an issuer's JWK Set (`jose verify`, `jose jwt verify`).
+#[derive(Debug, Args)]
+struct RemoteArgs {
+    /// Trust the signature keys of the JWK Set at this https URL (fetched once, by the
+    /// rules of the jwks-remote crate: 5 s timeout, 256 KiB, status 200 and JSON, no
+    /// redirects, no private keys); instead of --key.
+    #[arg(long, value_name = "URL", conflicts_with = "key")]
+    jwks_url: Option<String>,
+    /// With --jwks-url: also allow a plain http URL to a loopback host (tests, sidecars).
+    #[arg(long, requires = "jwks_url")]
+    allow_http_loopback: bool,
 }
 
 /// `jose encrypt`.
@@ -285,7 +303,8 @@ enum JwtCommand {
     /// Verify a JWT, validate its claims and print them as JSON.
     #[command(after_help = "Examples:\n  \
         jose jwt verify --key key.pub.jwk --alg EdDSA --iss https://issuer.example --aud api token\n  \
-        jose jwt verify --key key.pub.jwk --aud api --decrypt-key rsa.jwk --enc A256GCM token")]
+        jose jwt verify --key key.pub.jwk --aud api --decrypt-key rsa.jwk --enc A256GCM token\n  \
+        jose jwt verify --jwks-url https://issuer.example/.well-known/jwks.json --iss https://issuer.example --aud api token")]
     Verify(Box<JwtVerifyArgs>),
 }
 
@@ -341,8 +360,10 @@ struct JwtSignArgs {
 #[derive(Debug, Args)]
 struct JwtVerifyArgs {
     /// Trusted key file (JWK, JWK Set or PEM).
-    #[arg(long)]
-    key: PathBuf,
+    #[arg(long, required_unless_present = "jwks_url")]
+    key: Option<PathBuf>,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// An allowed algorithm (repeat for several); required unless every key names its `alg`.
     #[arg(long, value_parser = parse_alg)]
     alg: Vec<Algorithm>,

@@ -159,6 +159,9 @@ pub enum Error {
     },
     /// The URL or the discovery document was refused when the set was set up.
     Setup(FetchError),
+    /// [`Options::with_allowed_algorithms`](crate::Options::with_allowed_algorithms)
+    /// names an algorithm that does not sign (`none`, or a JWE algorithm).
+    NotSignatureAlgorithm(jws::Algorithm),
 }
 
 impl fmt::Display for Error {
@@ -186,6 +189,9 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Self::Setup(e) => write!(f, "{e}"),
+            Self::NotSignatureAlgorithm(alg) => {
+                write!(f, "\"{alg}\" is not a signature algorithm")
+            }
         }
     }
 }
@@ -202,7 +208,9 @@ impl std::error::Error for Error {
                 ..
             } => Some(e.as_ref()),
             Self::Setup(e) => Some(e),
-            Self::Unavailable { last_error: None } | Self::Stale { .. } => None,
+            Self::Unavailable { last_error: None }
+            | Self::Stale { .. }
+            | Self::NotSignatureAlgorithm(_) => None,
         }
     }
 }

@@ -120,6 +120,19 @@ impl std::fmt::Debug for RemoteJwkSet {
     }
 }
 
+/// The allowed algorithms must sign.
+fn check_allowed(options: &Options) -> Result<(), Error> {
+    match options
+        .allowed
+        .iter()
+        .flatten()
+        .find(|alg| !alg.is_signature())
+    {
+        Some(alg) => Err(Error::NotSignatureAlgorithm(alg.clone())),
+        None => Ok(()),
+    }
+}
+
 /// The fetcher the options name, or the default one.
 fn fetcher_of(options: &Options) -> Result<Arc<dyn Fetcher>, FetchError> {
     if let Some(fetcher) = &options.fetcher {
@@ -144,7 +157,8 @@ impl RemoteJwkSet {
     ///
     /// # Errors
     /// [`Error::Setup`] for a URL the policy refuses (not `https`) or a client that
-    /// cannot be built.
+    /// cannot be built; [`Error::NotSignatureAlgorithm`] for allowed algorithms that do
+    /// not sign.
     pub fn new(url: &str) -> Result<Self, Error> {
         Self::with_options(url, Options::default())
     }
@@ -154,6 +168,7 @@ impl RemoteJwkSet {
     /// # Errors
     /// As [`RemoteJwkSet::new`].
     pub fn with_options(url: &str, options: Options) -> Result<Self, Error> {
+        check_allowed(&options)?;
         let url = url_policy::parse(url, options.allow_http_loopback).map_err(Error::Setup)?;
         let fetcher = fetcher_of(&options).map_err(Error::Setup)?;
         Ok(Self::build(url, options, fetcher))
@@ -183,7 +198,7 @@ impl RemoteJwkSet {
     ///
     /// # Errors
     /// [`Error::Setup`] with [`FetchError::Discovery`] for a refused document, or the
-    /// fetch error.
+    /// fetch error; [`Error::NotSignatureAlgorithm`] as for [`RemoteJwkSet::new`].
     pub async fn from_discovery(issuer: &str) -> Result<Self, Error> {
         Self::from_discovery_with(issuer, Options::default()).await
     }
@@ -194,6 +209,7 @@ impl RemoteJwkSet {
     /// # Errors
     /// As [`RemoteJwkSet::from_discovery`].
     pub async fn from_discovery_with(issuer: &str, options: Options) -> Result<Self, Error> {
+        check_allowed(&options)?;
         let setup = |e: FetchError| Error::Setup(e);
         let issuer_url =
             discovery::issuer_url(issuer).map_err(|e| setup(FetchError::Discovery(e)))?;

@@ -757,3 +757,41 @@ async fn discovery_finds_the_set_and_checks_the_issuer() {
         Err(Error::Setup(FetchError::Status(404)))
     ));
 }
+
+#[tokio::test]
+async fn allowed_algorithms_must_sign_and_restrict_the_set() {
+    let a = key("a");
+    let (server, _, clock) = setup(&[&a]).await;
+    assert!(matches!(
+        RemoteJwkSet::with_options(
+            &server.url(),
+            options(&clock).with_allowed_algorithms(&[Algorithm::A128KW])
+        ),
+        Err(Error::NotSignatureAlgorithm(Algorithm::A128KW))
+    ));
+    // Allowing only ES256: the EdDSA key serves nothing, so no key is usable.
+    let es = RemoteJwkSet::with_options(
+        &server.url(),
+        options(&clock).with_allowed_algorithms(&[Algorithm::ES256]),
+    )
+    .unwrap();
+    assert!(matches!(
+        verify(&es, &token(&a, &clock), &clock).await,
+        Err(Error::Unavailable { last_error: Some(e) }) if matches!(*e, FetchError::NoUsableKey)
+    ));
+    // A key without `alg` serves the allowed algorithms of its kind, and only with them.
+    let mut jwk = a.verifying_key().to_jwk();
+    jwk.alg = None;
+    server.answer(|ans| ans.body = serde_json::to_string(&JwkSet::from(jwk)).unwrap());
+    let default = RemoteJwkSet::with_options(&server.url(), options(&clock)).unwrap();
+    assert!(matches!(
+        verify(&default, &token(&a, &clock), &clock).await,
+        Err(Error::Unavailable { last_error: Some(e) }) if matches!(*e, FetchError::NoUsableKey)
+    ));
+    let eddsa = RemoteJwkSet::with_options(
+        &server.url(),
+        options(&clock).with_allowed_algorithms(&[Algorithm::EdDSA]),
+    )
+    .unwrap();
+    verify(&eddsa, &token(&a, &clock), &clock).await.unwrap();
+}
