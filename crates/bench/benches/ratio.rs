@@ -19,7 +19,8 @@
     clippy::indexing_slicing,
     clippy::print_stdout,
     clippy::print_stderr,
-    clippy::cast_precision_loss
+    clippy::cast_precision_loss,
+    clippy::panic
 )]
 
 mod common;
@@ -154,9 +155,30 @@ fn main() {
                 );
             }),
         ];
+        // A warm remote JWK Set (jwks-remote) against the static verifier of the same
+        // key: the "floor" of this row is `Verifier::verify`. Public keys only: a remote
+        // set never holds an HMAC secret.
+        let remote = (alg != Alg::Hs256).then(|| remote_set(&verifier));
         let mut ops = vec![("sign", sign), ("verify", verify)];
         if alg == Alg::Hs256 {
             ops.push(("verify, borrowed", borrowed));
+        }
+        if let Some(remote) = &remote {
+            let versus: Vec<Op<'_>> = vec![
+                Box::new(|| {
+                    black_box(
+                        verifier
+                            .verify::<Custom>(black_box(&token), &validation)
+                            .unwrap(),
+                    );
+                }),
+                Box::new(|| {
+                    black_box(
+                        poll_once(remote.verify::<Custom>(black_box(&token), &validation)).unwrap(),
+                    );
+                }),
+            ];
+            ops.push(("verify, remote set / static set", versus));
         }
         for (what, ops) in ops {
             let name = format!("{} {what}", alg.name());
@@ -200,6 +222,60 @@ fn main() {
 }
 
 type Row = (String, f64, Vec<(f64, f64, f64)>);
+
+/// A remote set serving the public keys of `verifier`, fetched once (max-age 1 h).
+fn remote_set(verifier: &jws::Verifier) -> jwks_remote::RemoteJwkSet {
+    use jwks_remote::{BoxFuture, FetchError, FetchRequest, Fetcher, Options, RemoteJwkSet};
+
+    #[derive(Debug)]
+    struct Published(Vec<u8>);
+    impl Fetcher for Published {
+        fn fetch<'a>(
+            &'a self,
+            _: &'a FetchRequest,
+        ) -> BoxFuture<'a, Result<http::Response<Vec<u8>>, FetchError>> {
+            Box::pin(async move {
+                http::Response::builder()
+                    .header("content-type", "application/json")
+                    .header("cache-control", "max-age=3600")
+                    .body(self.0.clone())
+                    .map_err(|e| FetchError::Transport(e.into()))
+            })
+        }
+    }
+    let set = jws::JwkSet::from_keys(
+        verifier
+            .keys()
+            .iter()
+            .map(jws::VerifyingKey::to_jwk)
+            .collect(),
+    );
+    let fetcher = Published(serde_json::to_vec(&set).unwrap());
+    let remote = RemoteJwkSet::with_options(
+        "https://issuer.example/jwks.json",
+        Options::default().with_fetcher(std::sync::Arc::new(fetcher)),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(remote.refresh()).unwrap();
+    remote
+}
+
+/// Polls a future once: a warm remote set answers without waiting.
+fn poll_once<F: Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("the warm remote set waited"),
+    }
+}
 
 /// `jwe` against its floor for `dir`+A256GCM (no peer compared): encrypt from the claims,
 /// decrypt to the claims.

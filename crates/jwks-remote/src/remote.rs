@@ -429,7 +429,11 @@ impl RemoteJwkSet {
         {
             return Ok(s);
         }
-        if !inner.in_cooldown(inner.now()) {
+        // Without any set, wait for a fetch in flight (and share it); with an expired
+        // one, a fetch in flight (which started the cooldown) is not waited for: the
+        // expired set serves meanwhile, for at most that fetch's timeout.
+        let have_set = inner.current.load().is_some();
+        if !have_set || !inner.in_cooldown(inner.now()) {
             let _flight = inner.fetch_lock.lock().await;
             let now = inner.now();
             let fresh = inner
@@ -466,7 +470,9 @@ impl RemoteJwkSet {
         if let Some(s) = newer() {
             return Some(s);
         }
-        if inner.in_cooldown(inner.now()) {
+        // A fetch in flight may bring the key: wait for it rather than answer now.
+        let in_flight = inner.fetch_lock.try_lock().is_err();
+        if !in_flight && inner.in_cooldown(inner.now()) {
             inner.counters.cooldown_skip();
             return None;
         }

@@ -795,3 +795,46 @@ async fn allowed_algorithms_must_sign_and_restrict_the_set() {
     .unwrap();
     verify(&eddsa, &token(&a, &clock), &clock).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_requests_share_the_first_fetch() {
+    let a = key("a");
+    let (server, remote, clock) = setup(&[&a]).await;
+    server.answer(|ans| ans.delay = Duration::from_millis(200));
+    let token = token(&a, &clock);
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (remote, token, clock) = (remote.clone(), token.clone(), clock.clone());
+        tasks.push(tokio::spawn(async move {
+            verify(&remote, &token, &clock).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(server.fetches(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_tokens_of_a_new_key_share_one_refetch() {
+    let a = key("a");
+    let b = key("b");
+    let (server, remote, clock) = setup(&[&a]).await;
+    verify(&remote, &token(&a, &clock), &clock).await.unwrap();
+    server.publish(&[&a, &b]);
+    server.answer(|ans| ans.delay = Duration::from_millis(200));
+    clock.advance(31);
+    let token = token(&b, &clock);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (remote, token, clock) = (remote.clone(), token.clone(), clock.clone());
+        tasks.push(tokio::spawn(async move {
+            verify(&remote, &token, &clock).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(server.fetches(), 2);
+    assert_eq!(remote.stats().unknown_kid_refetches, 1);
+}
