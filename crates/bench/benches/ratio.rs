@@ -155,19 +155,19 @@ fn main() {
                 );
             }),
         ];
-        // A warm remote JWK Set (jwks-remote) against the static verifier of the same
-        // key: the "floor" of this row is `Verifier::verify`. Public keys only: a remote
-        // set never holds an HMAC secret.
+        // A warm remote JWK Set (jwks-remote) against the same JWK Set held statically:
+        // the "floor" of this row is `Verifier::from_jwk_set(..).verify`. Public keys
+        // only: a remote set never holds an HMAC secret.
         let remote = (alg != Alg::Hs256).then(|| remote_set(&verifier));
         let mut ops = vec![("sign", sign), ("verify", verify)];
         if alg == Alg::Hs256 {
             ops.push(("verify, borrowed", borrowed));
         }
-        if let Some(remote) = &remote {
+        if let Some((static_set, remote)) = &remote {
             let versus: Vec<Op<'_>> = vec![
                 Box::new(|| {
                     black_box(
-                        verifier
+                        static_set
                             .verify::<Custom>(black_box(&token), &validation)
                             .unwrap(),
                     );
@@ -223,8 +223,9 @@ fn main() {
 
 type Row = (String, f64, Vec<(f64, f64, f64)>);
 
-/// A remote set serving the public keys of `verifier`, fetched once (max-age 1 h).
-fn remote_set(verifier: &jws::Verifier) -> jwks_remote::RemoteJwkSet {
+/// The JWK Set of `verifier`'s public keys as a static verifier, and as a remote set
+/// serving it, fetched once (max-age 1 h).
+fn remote_set(verifier: &jws::Verifier) -> (jws::Verifier, jwks_remote::RemoteJwkSet) {
     use jwks_remote::{BoxFuture, FetchError, FetchRequest, Fetcher, Options, RemoteJwkSet};
 
     #[derive(Debug)]
@@ -261,7 +262,8 @@ fn remote_set(verifier: &jws::Verifier) -> jwks_remote::RemoteJwkSet {
         .build()
         .unwrap();
     runtime.block_on(remote.refresh()).unwrap();
-    remote
+    let static_set = jws::Verifier::from_jwk_set(&set, verifier.allowed_algorithms()).unwrap();
+    (static_set, remote)
 }
 
 /// Polls a future once: a warm remote set answers without waiting.
