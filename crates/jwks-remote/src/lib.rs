@@ -30,6 +30,7 @@ mod remote;
 #[cfg(feature = "reqwest")]
 mod reqwest_fetcher;
 mod set;
+mod state;
 mod stats;
 mod url_policy;
 

@@ -838,3 +838,23 @@ async fn concurrent_tokens_of_a_new_key_share_one_refetch() {
     assert_eq!(server.fetches(), 2);
     assert_eq!(remote.stats().unknown_kid_refetches, 1);
 }
+
+/// The default client speaks TLS to an https URL: a server that answers in plain HTTP
+/// fails the handshake, reported as a transport error (no panic, no downgrade).
+#[cfg(feature = "reqwest")]
+#[tokio::test]
+async fn the_default_client_requires_tls_for_https() {
+    let a = key("a");
+    let server = Server::start(Answer::jwks(&JwkSet::new())).await;
+    server.publish(&[&a]);
+    let clock = TestClock::new();
+    let url = server.url().replacen("http://", "https://", 1);
+    let remote = RemoteJwkSet::with_options(&url, options(&clock)).unwrap();
+    match verify(&remote, &token(&a, &clock), &clock).await {
+        Err(Error::Unavailable {
+            last_error: Some(e),
+        }) => assert!(matches!(*e, FetchError::Transport(_)), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.fetches(), 0, "no plain-HTTP request was answered");
+}
