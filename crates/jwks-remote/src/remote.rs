@@ -160,8 +160,9 @@ impl RemoteJwkSet {
     }
 
     /// The set of `issuer`, found by discovery with the default [`Options`]: the RFC 8414
-    /// document (`/.well-known/oauth-authorization-server`), or when that is not found
-    /// (404), the OpenID Connect one (`/.well-known/openid-configuration`). The document's
+    /// document (`/.well-known/oauth-authorization-server`), or when there is none (a 4xx
+    /// status, or a response that is not JSON), the OpenID Connect one
+    /// (`/.well-known/openid-configuration`). The document's
     /// `issuer` must equal `issuer` exactly, and its `jwks_uri` pass the URL policy.
     ///
     /// # Errors
@@ -198,8 +199,11 @@ impl RemoteJwkSet {
                 .await
             }
         };
+        // No RFC 8414 document (a 4xx, or a page that is not JSON, as single-page apps
+        // serve for any path): OpenID Connect Discovery. A 5xx or a transport failure is
+        // an answer, not an absence.
         let fetched = match get(discovery::oauth_metadata_url(&issuer_url)).await {
-            Err(FetchError::Status(404)) => {
+            Err(FetchError::Status(400..=499) | FetchError::ContentType(_)) => {
                 get(discovery::openid_configuration_url(&issuer_url)).await
             }
             other => other,

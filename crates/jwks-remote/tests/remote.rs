@@ -66,6 +66,7 @@ impl Answer {
 struct Issuer {
     answer: Mutex<Answer>,
     discovery: Mutex<Option<(StatusCode, String)>>,
+    oauth: Mutex<Option<(StatusCode, &'static str, String)>>,
     fetches: AtomicUsize,
 }
 
@@ -88,6 +89,15 @@ async fn serve_jwks(State(issuer): State<Arc<Issuer>>) -> Response {
     (answer.status, headers, axum::body::Body::from(answer.body)).into_response()
 }
 
+async fn serve_oauth(State(issuer): State<Arc<Issuer>>) -> Response {
+    match issuer.oauth.lock().unwrap().clone() {
+        Some((status, content_type, body)) => {
+            (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn serve_discovery(State(issuer): State<Arc<Issuer>>) -> Response {
     match issuer.discovery.lock().unwrap().clone() {
         Some((status, body)) => {
@@ -108,6 +118,7 @@ impl Server {
         let issuer = Arc::new(Issuer {
             answer: Mutex::new(answer),
             discovery: Mutex::new(None),
+            oauth: Mutex::new(None),
             fetches: AtomicUsize::new(0),
         });
         let app = axum::Router::new()
@@ -115,6 +126,10 @@ impl Server {
             .route(
                 "/tenant/.well-known/openid-configuration",
                 get(serve_discovery),
+            )
+            .route(
+                "/.well-known/oauth-authorization-server/tenant",
+                get(serve_oauth),
             )
             .with_state(Arc::clone(&issuer));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -750,6 +765,35 @@ async fn discovery_finds_the_set_and_checks_the_issuer() {
         RemoteJwkSet::from_discovery_with(&issuer, options(&clock)).await,
         Err(Error::Setup(FetchError::InsecureUrl { .. }))
     ));
+    // RFC 8414's document, when there is one, is the one used.
+    let elsewhere = Server::start(Answer::jwks(&JwkSet::new())).await;
+    elsewhere.publish(&[&a]);
+    *server.issuer.discovery.lock().unwrap() =
+        Some((StatusCode::OK, document(&issuer, &server.url())));
+    *server.issuer.oauth.lock().unwrap() = Some((
+        StatusCode::OK,
+        "application/json",
+        document(&issuer, &elsewhere.url()),
+    ));
+    let remote = RemoteJwkSet::from_discovery_with(&issuer, options(&clock))
+        .await
+        .unwrap();
+    assert_eq!(remote.url(), elsewhere.url());
+    // A page that is not JSON there (a single-page app answers every path): OpenID's.
+    *server.issuer.oauth.lock().unwrap() =
+        Some((StatusCode::OK, "text/html", "<html></html>".into()));
+    let remote = RemoteJwkSet::from_discovery_with(&issuer, options(&clock))
+        .await
+        .unwrap();
+    assert_eq!(remote.url(), server.url());
+    // A server error there is an answer: no fallback.
+    *server.issuer.oauth.lock().unwrap() =
+        Some((StatusCode::BAD_GATEWAY, "application/json", "{}".into()));
+    assert!(matches!(
+        RemoteJwkSet::from_discovery_with(&issuer, options(&clock)).await,
+        Err(Error::Setup(FetchError::Status(502)))
+    ));
+    *server.issuer.oauth.lock().unwrap() = None;
     // Neither document: the OpenID URL's 404 is the answer.
     *server.issuer.discovery.lock().unwrap() = None;
     assert!(matches!(
