@@ -198,6 +198,20 @@ async fn verify(remote: &RemoteJwkSet, token: &str, clock: &TestClock) -> Result
         .map(|_| ())
 }
 
+/// `n` tasks verify `token` at once; all must succeed.
+async fn all_verify_at_once(remote: &RemoteJwkSet, token: &str, clock: &TestClock, n: usize) {
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (remote, token, clock) = (remote.clone(), token.to_owned(), clock.clone());
+        tasks.push(tokio::spawn(async move {
+            verify(&remote, &token, &clock).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
 fn no_matching_key(result: Result<(), Error>) -> bool {
     matches!(result, Err(Error::Jws(jws::Error::NoMatchingKey { .. })))
 }
@@ -338,16 +352,7 @@ async fn an_expired_set_is_refreshed_once_for_all_waiters() {
     verify(&remote, &token, &clock).await.unwrap();
     server.answer(|ans| ans.delay = Duration::from_millis(200));
     clock.advance(600);
-    let mut tasks = Vec::new();
-    for _ in 0..64 {
-        let (remote, token, clock) = (remote.clone(), token.clone(), clock.clone());
-        tasks.push(tokio::spawn(async move {
-            verify(&remote, &token, &clock).await
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
+    all_verify_at_once(&remote, &token, &clock, 64).await;
     assert_eq!(server.fetches(), 2);
 }
 
@@ -846,16 +851,7 @@ async fn concurrent_first_requests_share_the_first_fetch() {
     let (server, remote, clock) = setup(&[&a]).await;
     server.answer(|ans| ans.delay = Duration::from_millis(200));
     let token = token(&a, &clock);
-    let mut tasks = Vec::new();
-    for _ in 0..64 {
-        let (remote, token, clock) = (remote.clone(), token.clone(), clock.clone());
-        tasks.push(tokio::spawn(async move {
-            verify(&remote, &token, &clock).await
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
+    all_verify_at_once(&remote, &token, &clock, 64).await;
     assert_eq!(server.fetches(), 1);
 }
 
@@ -869,16 +865,7 @@ async fn concurrent_tokens_of_a_new_key_share_one_refetch() {
     server.answer(|ans| ans.delay = Duration::from_millis(200));
     clock.advance(31);
     let token = token(&b, &clock);
-    let mut tasks = Vec::new();
-    for _ in 0..16 {
-        let (remote, token, clock) = (remote.clone(), token.clone(), clock.clone());
-        tasks.push(tokio::spawn(async move {
-            verify(&remote, &token, &clock).await
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
+    all_verify_at_once(&remote, &token, &clock, 16).await;
     assert_eq!(server.fetches(), 2);
     assert_eq!(remote.stats().unknown_kid_refetches, 1);
 }
