@@ -108,7 +108,10 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
          median over 41 rounds. Three processes run it (one process can keep an unlucky \
          memory and code layout for its whole life): the table gives the median of their \
          medians, and their lowest and highest in parentheses. Drift of the machine cancels \
-         out here.\n\n{ratio}\n\
+         out here. In the rows `verify, remote set / static set` the floor is a verification \
+         with a `Verifier` built from a JWK Set, and the ratio is the same verification \
+         through a warm `jwks-remote` set serving that JWK Set (the future polled once).\n\n\
+         {ratio}\n\
          ## JWS (criterion)\n\nns/op from criterion, one function after another: on this \
          shared machine the speed drifts between groups by 10-30%, so the ratios in this \
          table are indicative only.\n\n{}\n## JWE (criterion)\n\n{}\n## jwt-auth\n\n\
