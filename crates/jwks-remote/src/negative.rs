@@ -85,6 +85,14 @@ mod tests {
         let cut = format!("{}...", "a".repeat(64));
         c.insert(Some(&cut), 0);
         assert!(!c.contains(Some(&cut), 0));
+        // Names that merely end in "..." (not cut: 64 characters or fewer) are remembered.
+        for kid in ["k...", &format!("{}...", "a".repeat(61))] {
+            c.insert(Some(kid), 0);
+            assert!(c.contains(Some(kid), 0), "{kid}");
+        }
+        let long = "b".repeat(65);
+        c.insert(Some(&long), 0);
+        assert!(c.contains(Some(&long), 0));
         let mut z = NegativeCache::new(Duration::ZERO);
         z.insert(Some("k"), 0);
         assert!(!z.contains(Some("k"), 0));

@@ -605,6 +605,21 @@ async fn redirects_are_refused_unless_allowed_and_then_checked() {
     verify(&follows, &token(&a, &clock), &clock).await.unwrap();
     assert_eq!(target.fetches(), 1);
 
+    // A redirect loop stops at the limit.
+    server.answer(|ans| ans.location = Some("/jwks".into()));
+    let before = server.fetches();
+    let looping =
+        RemoteJwkSet::with_options(&server.url(), options(&clock).with_max_redirects(3)).unwrap();
+    assert!(matches!(
+        verify(&looping, &token(&a, &clock), &clock).await,
+        Err(Error::Unavailable { last_error: Some(e) }) if matches!(*e, FetchError::Redirect { status: 302 })
+    ));
+    assert_eq!(
+        server.fetches() - before,
+        4,
+        "the request and three redirects"
+    );
+
     // A redirect to a non-loopback http URL fails the URL policy.
     server.answer(|ans| ans.location = Some("http://issuer.example/jwks".into()));
     let insecure =
