@@ -23,10 +23,9 @@ pub fn freshness(
         };
         if name.eq_ignore_ascii_case("max-age") {
             match value.map(str::parse::<u64>) {
-                // RFC 9111 4.2.1: with several max-age directives, the response is stale.
                 Some(Ok(seconds)) if max_age.is_none() => max_age = Some(seconds),
-                Some(Ok(_)) => no_cache = true,
-                // An invalid value (negative, not a number, overflow) counts as stale.
+                // A second max-age (RFC 9111 4.2.1: the response is then stale), or an
+                // invalid value (negative, not a number, overflow): stale.
                 _ => no_cache = true,
             }
         } else if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {

@@ -99,6 +99,41 @@ mod tests {
     }
 
     #[test]
+    fn evicts_only_when_full_expired_entries_first() {
+        let mut c = NegativeCache::new(Duration::from_secs(60));
+        c.insert(Some("a"), 0);
+        c.insert(Some("b"), 0);
+        c.insert(Some("c"), 100);
+        // Under capacity nothing is evicted, expired or not.
+        assert_eq!(c.entries.len(), 3);
+
+        let mut c = NegativeCache::new(Duration::from_secs(60));
+        for i in 0..CAPACITY {
+            c.insert(Some(&i.to_string()), 0);
+        }
+        assert_eq!(c.entries.len(), CAPACITY);
+        // Full, and every entry expired at 60: they all go.
+        c.insert(Some("new"), 60);
+        assert_eq!(c.entries.len(), 1);
+        assert!(c.contains(Some("new"), 60));
+    }
+
+    #[test]
+    fn when_full_of_live_entries_the_older_half_goes() {
+        let mut c = NegativeCache::new(Duration::from_secs(10_000));
+        for i in 0..CAPACITY as u64 {
+            c.insert(Some(&i.to_string()), i);
+        }
+        c.insert(Some("new"), CAPACITY as u64);
+        assert_eq!(c.entries.len(), CAPACITY / 2);
+        let half = CAPACITY as u64 / 2;
+        assert!(!c.contains(Some("0"), half));
+        assert!(!c.contains(Some(&half.to_string()), half));
+        assert!(c.contains(Some(&(half + 1).to_string()), half));
+        assert!(c.contains(Some("new"), half));
+    }
+
+    #[test]
     fn bounded() {
         let mut c = NegativeCache::new(Duration::from_secs(60));
         for i in 0..10 * CAPACITY as u64 {

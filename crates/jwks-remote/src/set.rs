@@ -116,3 +116,48 @@ pub(crate) fn parse(json: &[u8], options: &Options) -> Result<Parsed, FetchError
         skipped,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED: &str = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","alg":"EdDSA","kid":"a"}"#;
+    const BAD: &str = r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA","alg":"EdDSA"}"#;
+
+    fn set_of(keys: &[&str]) -> String {
+        format!(r#"{{"keys":[{}]}}"#, keys.join(","))
+    }
+
+    #[test]
+    fn the_body_cap_is_inclusive() {
+        let doc = set_of(&[ED]);
+        let exact = Options::default().with_max_body(doc.len());
+        assert!(parse(doc.as_bytes(), &exact).is_ok());
+        let under = Options::default().with_max_body(doc.len() - 1);
+        assert!(matches!(
+            parse(doc.as_bytes(), &under),
+            Err(FetchError::TooLarge { limit }) if limit == doc.len() - 1
+        ));
+    }
+
+    #[test]
+    fn the_key_count_is_inclusive() {
+        let other = ED.replace(r#""kid":"a""#, r#""kid":"b""#);
+        let doc = set_of(&[ED, &other]);
+        assert!(parse(doc.as_bytes(), &Options::default().with_max_keys(2)).is_ok());
+        assert!(matches!(
+            parse(doc.as_bytes(), &Options::default().with_max_keys(1)),
+            Err(FetchError::InvalidSet(JwkError::TooManyKeys { limit: 1 }))
+        ));
+    }
+
+    #[test]
+    fn skipped_keys_are_counted() {
+        let weak = r#"{"kty":"RSA","alg":"RS256","e":"AQAB","n":"xcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcU"}"#;
+        let doc = set_of(&[BAD, ED, BAD, weak]);
+        let parsed = parse(doc.as_bytes(), &Options::default()).unwrap();
+        assert_eq!(parsed.skipped, 3);
+        assert_eq!(parsed.verifier.keys().len(), 1);
+        assert_eq!(parsed.set.keys().len(), 2, "the weak key parses as a JWK");
+    }
+}

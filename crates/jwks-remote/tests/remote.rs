@@ -706,6 +706,81 @@ async fn synchronous_callers_read_the_current_set() {
         .verify::<()>(&token(&a, &clock), &validation(&clock))
         .unwrap();
     assert_eq!(server.fetches(), 1);
+
+    // Expired: it still answers (without waiting) within the stale-if-error bound, and
+    // not past it.
+    server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
+    clock.advance(600);
+    assert!(remote.current().is_some());
+    clock.advance(24 * 3600);
+    assert!(remote.current().is_none());
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_share_one_fetch() {
+    let a = key("a");
+    let (server, remote, _) = setup(&[&a]).await;
+    server.answer(|ans| ans.delay = Duration::from_millis(200));
+    let (first, second) = tokio::join!(remote.refresh(), remote.refresh());
+    first.unwrap();
+    second.unwrap();
+    assert_eq!(server.fetches(), 1);
+}
+
+#[tokio::test]
+async fn a_background_refresh_keeps_the_cooldown_of_a_failed_fetch() {
+    let a = key("a");
+    let (server, remote, clock) = setup(&[&a]).await;
+    remote.refresh().await.unwrap();
+    server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
+    clock.advance(540);
+    // Due for refresh: a background refresh is spawned (it runs when this test yields)...
+    assert!(remote.current().is_some());
+    // ...and an explicit refresh fails first; the background one then finds the cooldown.
+    assert!(remote.refresh().await.is_err());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server.fetches(), 2);
+}
+
+/// Collects what `tracing` writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn fetches_and_failures_are_traced() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let a = key("a");
+    let (server, remote, clock) = setup(&[&a]).await;
+    server.answer(|ans| ans.cache_control = Some("max-age=120".into()));
+    verify(&remote, &token(&a, &clock), &clock).await.unwrap();
+    server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
+    clock.advance(125);
+    verify(&remote, &token(&a, &clock), &clock).await.unwrap();
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("JWK Set fetched"), "{log}");
+    assert!(
+        log.contains("keys=1") && log.contains("max_age=120"),
+        "{log}"
+    );
+    assert!(log.contains("JWK Set fetch failed"), "{log}");
+    assert!(log.contains("HTTP status 500"), "{log}");
+    assert!(log.contains("expired_for_secs=5"), "{log}");
 }
 
 #[tokio::test]
