@@ -330,24 +330,28 @@ impl RemoteJwkSet {
     }
 
     /// The verifier of the set if it may serve now (fresh, or expired within the
-    /// stale-if-error bound after failed refreshes), without waiting: for synchronous
-    /// callers. On a Tokio runtime, a set that is missing or due for refresh gets a
-    /// background fetch.
-    #[must_use]
-    pub fn current(&self) -> Option<Arc<Verifier>> {
+    /// stale-if-error bound), without waiting: for synchronous callers. On a Tokio
+    /// runtime, a set that is missing or due for refresh gets a background fetch.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] (no set yet, with the last fetch error if any) /
+    /// [`Error::Stale`].
+    pub fn current(&self) -> Result<Arc<Verifier>, Error> {
         let inner = &self.inner;
         let now = inner.now();
-        let snapshot = inner.current.load_full();
-        if snapshot.as_ref().is_none_or(|s| now >= s.refresh_at) {
+        if inner
+            .current
+            .load()
+            .as_ref()
+            .is_none_or(|s| now >= s.refresh_at)
+        {
             self.refresh_ahead();
         }
-        let snapshot = snapshot?;
-        if snapshot.is_fresh(now) || inner.within_stale_bound(&snapshot, now) {
+        let snapshot = inner.serve(now)?;
+        if snapshot.is_fresh(now) {
             inner.counters.hit();
-            Some(Arc::clone(&snapshot.verifier))
-        } else {
-            None
         }
+        Ok(Arc::clone(&snapshot.verifier))
     }
 
     /// The keys of the last good set (public keys only), if any.
@@ -418,20 +422,7 @@ impl RemoteJwkSet {
                 let _ = inner.fetch().await;
             }
         }
-        let now = inner.now();
-        let last_error = inner.last_error();
-        match inner.current.load_full() {
-            Some(s) if s.is_fresh(now) => Ok(s),
-            Some(s) if inner.within_stale_bound(&s, now) => {
-                inner.counters.stale();
-                Ok(s)
-            }
-            Some(s) => Err(Error::Stale {
-                expired_for: Duration::from_secs(now.saturating_sub(s.expires_at)),
-                last_error,
-            }),
-            None => Err(Error::Unavailable { last_error }),
-        }
+        inner.serve(inner.now())
     }
 
     /// After a key miss on `used`: the newer set if another caller fetched one meanwhile,

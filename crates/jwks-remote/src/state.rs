@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 use jws::{JwkSet, Verifier};
@@ -11,7 +12,7 @@ use crate::cache_control::freshness;
 use crate::fetch::{self, Fetcher};
 use crate::negative::NegativeCache;
 use crate::stats::Counters;
-use crate::{FetchError, Options, set};
+use crate::{Error, FetchError, Options, set};
 
 /// One fetched set, immutable; replaced whole by the next fetch.
 #[derive(Debug)]
@@ -55,6 +56,24 @@ impl Inner {
         match self.last_attempt.load(Ordering::Acquire) {
             0 => false,
             plus_one => now < (plus_one - 1).saturating_add(self.options.cooldown.as_secs()),
+        }
+    }
+
+    /// The set to serve at `now`: fresh, or expired within the stale-if-error bound;
+    /// otherwise the error that says why there is none.
+    pub(crate) fn serve(&self, now: u64) -> Result<Arc<Snapshot>, Error> {
+        let last_error = self.last_error();
+        match self.current.load_full() {
+            Some(s) if s.is_fresh(now) => Ok(s),
+            Some(s) if self.within_stale_bound(&s, now) => {
+                self.counters.stale();
+                Ok(s)
+            }
+            Some(s) => Err(Error::Stale {
+                expired_for: Duration::from_secs(now.saturating_sub(s.expires_at)),
+                last_error,
+            }),
+            None => Err(Error::Unavailable { last_error }),
         }
     }
 

@@ -694,9 +694,12 @@ async fn synchronous_callers_read_the_current_set() {
     let a = key("a");
     let (server, remote, clock) = setup(&[&a]).await;
     // Nothing yet: `current` starts a background fetch.
-    assert!(remote.current().is_none());
+    assert!(matches!(
+        remote.current(),
+        Err(Error::Unavailable { last_error: None })
+    ));
     for _ in 0..200 {
-        if remote.current().is_some() {
+        if remote.current().is_ok() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -711,9 +714,21 @@ async fn synchronous_callers_read_the_current_set() {
     // not past it.
     server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
     clock.advance(600);
-    assert!(remote.current().is_some());
+    assert!(remote.current().is_ok());
+    tokio::time::sleep(Duration::from_millis(100)).await; // the background refresh fails
+    assert!(remote.current().is_ok());
+    assert_eq!(server.fetches(), 2);
     clock.advance(24 * 3600);
-    assert!(remote.current().is_none());
+    match remote.current() {
+        Err(Error::Stale {
+            expired_for,
+            last_error: Some(e),
+        }) => {
+            assert_eq!(expired_for, Duration::from_secs(24 * 3600));
+            assert!(matches!(*e, FetchError::Status(500)), "{e:?}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -735,7 +750,7 @@ async fn a_background_refresh_keeps_the_cooldown_of_a_failed_fetch() {
     server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
     clock.advance(540);
     // Due for refresh: a background refresh is spawned (it runs when this test yields)...
-    assert!(remote.current().is_some());
+    assert!(remote.current().is_ok());
     // ...and an explicit refresh fails first; the background one then finds the cooldown.
     assert!(remote.refresh().await.is_err());
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -163,14 +163,10 @@ impl Authenticator {
         let verified = match &self.keys {
             Keys::Static(verifier) => self.check(token, verifier)?,
             #[cfg(feature = "remote")]
-            Keys::Remote(remote) => match remote.current() {
-                Some(verifier) => self.check(token, &verifier)?,
-                None => {
-                    return Err(AuthError::KeysUnavailable(
-                        jwks_remote::Error::Unavailable { last_error: None },
-                    ));
-                }
-            },
+            Keys::Remote(remote) => {
+                let verifier = remote.current().map_err(AuthError::KeysUnavailable)?;
+                self.check(token, &verifier)?
+            }
         };
         self.check_deny_list(verified)
     }

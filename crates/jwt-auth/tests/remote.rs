@@ -147,6 +147,16 @@ async fn rotation_and_revocation_reach_a_remote_authenticator() {
         .unwrap();
 }
 
+/// Handlers of multi-threaded servers (axum) need `Send` futures.
+#[test]
+fn the_async_check_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn check(auth: &Authenticator) {
+        assert_send(&auth.authenticate_async::<()>("Bearer x"));
+    }
+    let _ = check;
+}
+
 #[tokio::test]
 async fn no_set_yet_is_a_503_not_a_401() {
     let clock = ManualClock::new(NumericDate::from_secs(T0).unwrap());
@@ -176,9 +186,18 @@ async fn no_set_yet_is_a_503_not_a_401() {
     );
     assert_eq!(err.status(), 503);
     assert_eq!(err.www_authenticate("api"), r#"Bearer realm="api""#);
-    // The synchronous path does not wait: no set in memory is the same answer.
+    // The synchronous path does not wait: no set in memory is the same answer, with the
+    // last fetch's error.
     let err = auth.authenticate::<()>("Bearer a.b.c").unwrap_err();
-    assert!(matches!(err, AuthError::KeysUnavailable(_)), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            AuthError::KeysUnavailable(jwks_remote::Error::Unavailable {
+                last_error: Some(_)
+            })
+        ),
+        "{err:?}"
+    );
     // A missing token is still a 401 without judging keys.
     assert!(matches!(
         auth.authenticate_async::<()>("Bearer ").await,
