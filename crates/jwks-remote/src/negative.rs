@@ -119,6 +119,18 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_expiring_now_is_expired() {
+        let mut c = NegativeCache::new(Duration::from_secs(60));
+        for i in 0..CAPACITY {
+            c.insert(Some(&i.to_string()), if i < CAPACITY / 2 { 0 } else { 10 });
+        }
+        // At 60 the first half expires exactly: it goes, the rest stays.
+        c.insert(Some("new"), 60);
+        assert_eq!(c.entries.len(), CAPACITY / 2 + 1);
+        assert!(c.contains(Some(&(CAPACITY - 1).to_string()), 60));
+    }
+
+    #[test]
     fn when_full_of_live_entries_the_older_half_goes() {
         let mut c = NegativeCache::new(Duration::from_secs(10_000));
         for i in 0..CAPACITY as u64 {

@@ -710,6 +710,26 @@ async fn synchronous_callers_read_the_current_set() {
         .unwrap();
     assert_eq!(server.fetches(), 1);
 
+    // In the last tenth of the freshness, it starts a background refresh.
+    clock.advance(539);
+    assert!(remote.current().is_ok());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(server.fetches(), 1);
+    clock.advance(1);
+    assert!(remote.current().is_ok());
+    for _ in 0..200 {
+        if remote.stats().age == Some(Duration::ZERO) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.fetches(), 2);
+    assert_eq!(
+        remote.stats().age,
+        Some(Duration::ZERO),
+        "the new set is in"
+    );
+
     // Expired: it still answers (without waiting) within the stale-if-error bound, and
     // not past it.
     server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
@@ -717,7 +737,7 @@ async fn synchronous_callers_read_the_current_set() {
     assert!(remote.current().is_ok());
     tokio::time::sleep(Duration::from_millis(100)).await; // the background refresh fails
     assert!(remote.current().is_ok());
-    assert_eq!(server.fetches(), 2);
+    assert_eq!(server.fetches(), 3);
     clock.advance(24 * 3600);
     match remote.current() {
         Err(Error::Stale {
@@ -740,6 +760,11 @@ async fn concurrent_refreshes_share_one_fetch() {
     first.unwrap();
     second.unwrap();
     assert_eq!(server.fetches(), 1);
+    // With a set in memory already, the same.
+    let (first, second) = tokio::join!(remote.refresh(), remote.refresh());
+    first.unwrap();
+    second.unwrap();
+    assert_eq!(server.fetches(), 2);
 }
 
 #[tokio::test]
