@@ -243,6 +243,7 @@ async fn rotation_at_the_issuer_is_picked_up_by_an_unknown_kid() {
     assert_eq!(stats.unknown_kid_refetches, 1);
     assert_eq!(stats.fetches, 2);
     assert_eq!(stats.failures, 0);
+    assert_eq!(stats.stale_serves, 0);
     assert_eq!(stats.age, Some(Duration::ZERO));
     assert_eq!(remote.jwk_set().unwrap().keys().len(), 2);
 }
@@ -780,6 +781,40 @@ async fn a_background_refresh_keeps_the_cooldown_of_a_failed_fetch() {
     assert!(remote.refresh().await.is_err());
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(server.fetches(), 2);
+}
+
+#[tokio::test]
+async fn no_background_task_is_spawned_within_the_cooldown() {
+    let a = key("a");
+    let (server, remote, clock) = setup(&[&a]).await;
+    remote.refresh().await.unwrap();
+    server.answer(|ans| ans.status = StatusCode::INTERNAL_SERVER_ERROR);
+    clock.advance(540);
+    assert!(remote.refresh().await.is_err());
+    // Due for refresh, but a fetch failed just now: verifications spawn nothing.
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    for _ in 0..10 {
+        assert!(remote.current().is_ok());
+        verify(&remote, &token(&a, &clock), &clock).await.unwrap();
+    }
+    assert_eq!(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        tasks
+    );
+    // After the cooldown, one background refresh.
+    clock.advance(30);
+    assert!(remote.current().is_ok());
+    assert!(remote.current().is_ok());
+    assert_eq!(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        tasks + 1
+    );
 }
 
 /// Collects what `tracing` writes.
