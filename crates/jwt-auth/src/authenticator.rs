@@ -277,6 +277,28 @@ fn bearer(value: &str) -> Result<&str, AuthError> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "remote")]
+    #[test]
+    fn only_a_missing_key_asks_for_a_refetch() {
+        use jwks_remote::KeyMiss;
+        let miss = AuthError::InvalidToken(TokenError::Signature(jws::Error::NoMatchingKey {
+            kid: Some("k".into()),
+        }));
+        assert_eq!(miss.missing_key(), Some(Some("k")));
+        let anonymous = AuthError::InvalidToken(TokenError::Signature(jws::Error::NoMatchingKey {
+            kid: None,
+        }));
+        assert_eq!(anonymous.missing_key(), Some(None));
+        for other in [
+            AuthError::Expired,
+            AuthError::MissingToken,
+            AuthError::InvalidToken(TokenError::Signature(jws::Error::InvalidSignature)),
+            AuthError::InvalidToken(TokenError::NotBearer),
+        ] {
+            assert_eq!(other.missing_key(), None, "{other:?}");
+        }
+    }
+
     #[test]
     fn bearer_values() {
         assert_eq!(bearer("Bearer abc").unwrap(), "abc");

@@ -2,7 +2,12 @@
 //! revocation at the authority reach them by themselves. The authority publishes its set
 //! from a real HTTP server on 127.0.0.1; time is a manual clock shared by both sides.
 #![cfg(feature = "remote")]
-#![allow(missing_docs, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -96,10 +101,25 @@ async fn rotation_and_revocation_reach_a_remote_authenticator() {
     assert_eq!(verified.claims().sub.as_deref(), Some("ann"));
     let first_kid = verified.kid().unwrap().to_owned();
     assert_eq!(fetches(), 1);
+    // A forged signature under a known kid is refused without a fetch, past the cooldown
+    // too: only an unknown key makes the set refetch.
+    clock.advance(Duration::from_secs(31));
+    // A character in the middle of the signature changed (a whole 6-bit group).
+    let mut forged = ann.access_token.clone().into_bytes();
+    let at = forged.len() - 20;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert!(matches!(
+        auth.authenticate_async::<()>(&forged).await,
+        Err(AuthError::InvalidToken(TokenError::Signature(
+            jws::Error::InvalidSignature
+        )))
+    ));
+    assert_eq!(fetches(), 1);
 
     // A scheduled rotation: the new active key was published as `next` beforehand, so
     // the resource server already holds it.
-    clock.advance(Duration::from_secs(60));
+    clock.advance(Duration::from_secs(29));
     published.authority.rotate_keys().await.unwrap();
     let bob = published.authority.login("bob", ()).await.unwrap();
     let second_kid = auth
