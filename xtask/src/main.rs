@@ -162,7 +162,16 @@ pub(crate) fn ci_in(root: &Path) -> Result {
         let path = root.join(format!("crates/{package}/examples/{example}.rs"));
         if path.exists() {
             step(&format!("example {package}/{example}"), || {
-                run(cargo().args(["run", "--quiet", "-p", package, "--example", example]))
+                let mut command = cargo();
+                command.args(["run", "--quiet", "-p", package, "--example", example]);
+                // The test step's features, so that nothing is built twice.
+                if let Some((_, feature)) = OPTIONAL_FEATURES
+                    .split_once('/')
+                    .filter(|(owner, _)| *owner == package)
+                {
+                    command.args(["--features", feature]);
+                }
+                run(&mut command)
             })?;
         }
     }
