@@ -179,4 +179,61 @@ mod tests {
         assert!(scope.error().is_none());
         assert_eq!(scope.code(), "insufficient_scope");
     }
+
+    /// Collects what `tracing` writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(rejection: AuthRejection) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || drop(rejection.into_response()));
+        let bytes = captured
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn server_side_failures_are_warnings_token_failures_debug() {
+        let down = logged(AuthRejection::auth(
+            AuthError::StoreUnavailable(StoreError::Unavailable("db down".into())),
+            Arc::from("api"),
+        ));
+        assert!(
+            down.contains("WARN") && down.contains("cannot check"),
+            "{down}"
+        );
+        let broken = logged(AuthRejection::auth(
+            AuthError::NoUsableKey,
+            Arc::from("api"),
+        ));
+        assert!(broken.contains("WARN"), "{broken}");
+        let expired = logged(AuthRejection::auth(AuthError::Expired, Arc::from("api")));
+        assert!(
+            expired.contains("DEBUG") && expired.contains("refused"),
+            "{expired}"
+        );
+        assert!(!expired.contains("WARN"), "{expired}");
+    }
 }

@@ -96,6 +96,14 @@ async fn maybe(MaybeAuthenticated(token): MaybeAuthenticated<App>) -> String {
     )
 }
 
+async fn may_write(token: Authenticated<App>) -> &'static str {
+    if token.has_scope("write") {
+        "write"
+    } else {
+        "read only"
+    }
+}
+
 async fn admin(token: Scoped<Admin, App>) -> String {
     format!(
         "admin {}",
@@ -108,6 +116,7 @@ fn app(auth: &Auth) -> Router {
         .route("/me", get(me))
         .route("/maybe", get(maybe))
         .route("/admin", get(admin))
+        .route("/write", get(may_write))
         .with_state(auth.clone())
 }
 
@@ -262,6 +271,16 @@ async fn scopes_fail_closed_with_403() {
     let token = f.token(Some("read admin")).await;
     let a = call(app(&f.auth), "/admin", &[&format!("Bearer {token}")]).await;
     assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "admin ann"));
+    // A handler can ask itself.
+    for (scope, answer) in [
+        (Some("read write"), "write"),
+        (Some("writer"), "read only"),
+        (None, "read only"),
+    ] {
+        let token = f.token(scope).await;
+        let a = call(app(&f.auth), "/write", &[&format!("Bearer {token}")]).await;
+        assert_eq!(a.body, answer, "{scope:?}");
+    }
     // No token at all is a 401, not a 403.
     let a = call(app(&f.auth), "/admin", &[]).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
@@ -298,4 +317,34 @@ async fn the_layer_refuses_before_any_handler_and_hands_over_the_claims() {
     assert_eq!(served.load(Ordering::SeqCst), 1);
     let a = call(router, "/me", &[&format!("Bearer {token}")]).await;
     assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "ann 7"));
+}
+
+/// A service that is never ready: the layer must say so, not answer for it.
+#[derive(Clone)]
+struct NotReady;
+
+impl tower::Service<Request<Body>> for NotReady {
+    type Response = axum::response::Response;
+    type Error = &'static str;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Err("overloaded"))
+    }
+
+    fn call(&mut self, _: Request<Body>) -> Self::Future {
+        std::future::ready(Err("called while not ready"))
+    }
+}
+
+#[tokio::test]
+async fn the_layer_passes_on_the_inner_services_readiness() {
+    use tower::Layer;
+    let f = fixture().await;
+    let service = RequireAuthLayer::<App>::new(f.auth.clone()).layer(NotReady);
+    let request = Request::get("/").body(Body::empty()).unwrap();
+    assert_eq!(service.oneshot(request).await.unwrap_err(), "overloaded");
 }
