@@ -226,24 +226,8 @@ type Row = (String, f64, Vec<(f64, f64, f64)>);
 /// The JWK Set of `verifier`'s public keys as a static verifier, and as a remote set
 /// serving it, fetched once (max-age 1 h).
 fn remote_set(verifier: &jws::Verifier) -> (jws::Verifier, jwks_remote::RemoteJwkSet) {
-    use jwks_remote::{BoxFuture, FetchError, FetchRequest, Fetcher, Options, RemoteJwkSet};
+    use jwks_remote::{FixedFetcher, Options, RemoteJwkSet};
 
-    #[derive(Debug)]
-    struct Published(Vec<u8>);
-    impl Fetcher for Published {
-        fn fetch<'a>(
-            &'a self,
-            _: &'a FetchRequest,
-        ) -> BoxFuture<'a, Result<http::Response<Vec<u8>>, FetchError>> {
-            Box::pin(async move {
-                http::Response::builder()
-                    .header("content-type", "application/json")
-                    .header("cache-control", "max-age=3600")
-                    .body(self.0.clone())
-                    .map_err(|e| FetchError::Transport(e.into()))
-            })
-        }
-    }
     let set = jws::JwkSet::from_keys(
         verifier
             .keys()
@@ -251,7 +235,8 @@ fn remote_set(verifier: &jws::Verifier) -> (jws::Verifier, jwks_remote::RemoteJw
             .map(jws::VerifyingKey::to_jwk)
             .collect(),
     );
-    let fetcher = Published(serde_json::to_vec(&set).unwrap());
+    let fetcher =
+        FixedFetcher::new(serde_json::to_vec(&set).unwrap()).with_cache_control("max-age=3600");
     let remote = RemoteJwkSet::with_options(
         "https://issuer.example/jwks.json",
         Options::default().with_fetcher(std::sync::Arc::new(fetcher)),

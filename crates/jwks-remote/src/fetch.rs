@@ -60,6 +60,71 @@ pub trait Fetcher: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'a, Result<http::Response<Vec<u8>>, FetchError>>;
 }
 
+/// A fetcher that serves one fixed document (status 200, `application/json`, and the
+/// `Cache-Control` given) and counts its fetches: for tests, benchmarks, and sets
+/// distributed out of band.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwks_remote::{FixedFetcher, Options, RemoteJwkSet};
+///
+/// let fetcher = Arc::new(FixedFetcher::new(r#"{"keys":[]}"#).with_cache_control("max-age=300"));
+/// let remote = RemoteJwkSet::with_options(
+///     "https://issuer.example/jwks.json",
+///     Options::default().with_fetcher(fetcher.clone()),
+/// ).unwrap();
+/// assert_eq!(fetcher.fetches(), 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct FixedFetcher {
+    body: Vec<u8>,
+    cache_control: Option<String>,
+    fetches: std::sync::atomic::AtomicU64,
+}
+
+impl FixedFetcher {
+    /// Serves `body`.
+    #[must_use]
+    pub fn new(body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            body: body.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Answers with this `Cache-Control` value.
+    #[must_use]
+    pub fn with_cache_control(mut self, value: &str) -> Self {
+        self.cache_control = Some(value.to_owned());
+        self
+    }
+
+    /// How many times it was asked.
+    #[must_use]
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Fetcher for FixedFetcher {
+    fn fetch<'a>(
+        &'a self,
+        _: &'a FetchRequest,
+    ) -> BoxFuture<'a, Result<http::Response<Vec<u8>>, FetchError>> {
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut response =
+            http::Response::builder().header(http::header::CONTENT_TYPE, "application/json");
+        if let Some(value) = &self.cache_control {
+            response = response.header(http::header::CACHE_CONTROL, value);
+        }
+        let response = response
+            .body(self.body.clone())
+            .map_err(|e| FetchError::Transport(e.into()));
+        Box::pin(std::future::ready(response))
+    }
+}
+
 /// A checked response: status 200, JSON, within the cap.
 #[derive(Debug)]
 pub(crate) struct Fetched {

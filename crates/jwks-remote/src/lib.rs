@@ -37,7 +37,7 @@ mod url_policy;
 pub use cache_control::freshness;
 pub use discovery::DiscoveryDocument;
 pub use error::{DiscoveryError, Error, FetchError};
-pub use fetch::{BoxFuture, FetchRequest, Fetcher};
+pub use fetch::{BoxFuture, FetchRequest, Fetcher, FixedFetcher};
 pub use options::{KeyPolicy, Options};
 pub use remote::{KeyMiss, RemoteJwkSet};
 #[cfg(feature = "reqwest")]

@@ -181,17 +181,15 @@ impl Authenticator {
         &self,
         authorization_or_token: &str,
     ) -> Result<Verified<AccessClaims<T>>, AuthError> {
-        let token = bearer(authorization_or_token)?;
-        let verified = match &self.keys {
-            Keys::Static(verifier) => self.check(token, verifier)?,
-            #[cfg(feature = "remote")]
-            Keys::Remote(remote) => {
-                remote
-                    .verify_with(|verifier| self.check(token, verifier))
-                    .await?
-            }
-        };
-        self.check_deny_list(verified)
+        #[cfg(feature = "remote")]
+        if let Keys::Remote(remote) = &self.keys {
+            let token = bearer(authorization_or_token)?;
+            let verified = remote
+                .verify_with(|verifier| self.check(token, verifier))
+                .await?;
+            return self.check_deny_list(verified);
+        }
+        self.authenticate(authorization_or_token)
     }
 
     /// Signature (after decryption, for nested tokens) and claims.
