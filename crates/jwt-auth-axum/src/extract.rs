@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 use http::{HeaderMap, header};
@@ -27,9 +28,12 @@ use crate::AuthRejection;
 /// let app: axum::Router = axum::Router::new().with_state(auth);
 /// # Ok(()) }
 /// ```
+///
+/// Clones share the authenticator: [`Auth::replace`] on one (say, after the issuer's
+/// keys rotated) changes it for every clone.
 #[derive(Debug, Clone)]
 pub struct Auth {
-    authenticator: Arc<Authenticator>,
+    authenticator: Arc<ArcSwap<Authenticator>>,
     realm: Arc<str>,
 }
 
@@ -38,9 +42,17 @@ impl Auth {
     #[must_use]
     pub fn new(authenticator: Arc<Authenticator>) -> Self {
         Self {
-            authenticator,
+            authenticator: Arc::new(ArcSwap::new(authenticator)),
             realm: Arc::from("api"),
         }
+    }
+
+    /// Checks tokens with `authenticator` from now on, in this `Auth` and every clone of
+    /// it: an issuer that verifies its own tokens replaces its authenticator after it
+    /// rotates or revokes keys. Requests being checked finish with the one they started
+    /// with.
+    pub fn replace(&self, authenticator: Arc<Authenticator>) {
+        self.authenticator.store(authenticator);
     }
 
     /// Names this realm in `WWW-Authenticate`.
@@ -50,10 +62,10 @@ impl Auth {
         self
     }
 
-    /// The authenticator.
+    /// The authenticator in use.
     #[must_use]
-    pub fn authenticator(&self) -> &Authenticator {
-        &self.authenticator
+    pub fn authenticator(&self) -> Arc<Authenticator> {
+        self.authenticator.load_full()
     }
 
     /// Checks the request's `Authorization` header.
@@ -77,6 +89,7 @@ impl Auth {
                 .map_err(|_| reject(AuthError::InvalidToken(TokenError::NotBearer)))?,
         };
         self.authenticator
+            .load_full()
             .authenticate_async::<T>(value)
             .await
             .map_err(reject)

@@ -14,10 +14,12 @@
 #![deny(missing_docs)]
 
 mod extract;
+pub mod issuer;
 mod layer;
 mod rejection;
 
 pub use extract::{Auth, Authenticated, MaybeAuthenticated, Scope, Scoped};
+pub use issuer::{IssuerConfig, issuer_router};
 pub use layer::{RequireAuth, RequireAuthLayer};
 pub use rejection::AuthRejection;
 

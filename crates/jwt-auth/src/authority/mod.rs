@@ -378,6 +378,28 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         Ok(revoked)
     }
 
+    /// Logs out everywhere the user whose refresh token this is (the web's "log out
+    /// everywhere" button, authenticated by the refresh cookie): every session of the
+    /// token's subject revoked. Returns the sessions revoked.
+    ///
+    /// The token must still belong to a live session (not revoked, not past its absolute
+    /// expiry): a token from a session that has ended can no longer act for the user.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidRefreshToken`]; [`AuthError::Revoked`];
+    /// [`AuthError::RefreshTokenExpired`]; [`AuthError::StoreUnavailable`].
+    pub async fn logout_everywhere(&self, refresh_token: &str) -> Result<Vec<FamilyId>, AuthError> {
+        let now = self.now();
+        let (found, _secret) = self.check(refresh_token).await?;
+        if found.family_revoked {
+            return Err(AuthError::Revoked);
+        }
+        if found.record.expires_at <= now {
+            return Err(AuthError::RefreshTokenExpired);
+        }
+        self.logout_all(&found.record.subject).await
+    }
+
     /// Deletes the records and sessions whose absolute expiry has passed, and prunes the
     /// key ring (retiring keys whose tokens have all expired, revoked keys past their
     /// retention). Run it from a periodic task; returns how many records went.
