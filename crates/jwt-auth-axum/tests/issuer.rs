@@ -118,7 +118,11 @@ async fn check(attempt: LoginAttempt) -> Result<Grant<App>, LoginError> {
 
 async fn fixture() -> Fixture {
     let clock = ManualClock::new(NumericDate::from_secs(1_800_000_000).unwrap());
-    let deny = Arc::new(DenyList::new(1000, Duration::from_secs(1800), Duration::from_secs(60)));
+    let deny = Arc::new(DenyList::new(
+        1000,
+        Duration::from_secs(1800),
+        Duration::from_secs(60),
+    ));
     let store = Arc::new(Flaky::default());
     let config = AuthorityConfig::new(
         Issuer::new(ISS),
@@ -514,9 +518,7 @@ async fn refresh_refusals_of_the_cookie() {
     a.is_refusal(StatusCode::BAD_REQUEST, "invalid_request");
     // A well-formed token that does not exist.
     let unknown = unknown_token();
-    let a = f
-        .call(Call::post("/refresh").cookie(&unknown))
-        .await;
+    let a = f.call(Call::post("/refresh").cookie(&unknown)).await;
     a.is_refusal(StatusCode::UNAUTHORIZED, "invalid_grant");
     assert!(a.clears_cookie());
     // Two Cookie headers (as HTTP/2 sends them) are read as one.

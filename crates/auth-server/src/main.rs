@@ -1,0 +1,197 @@
+//! `jose-auth-server`: the reference auth server of jose-rs (see the crate README).
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use jwt_auth::SqliteStore;
+use tracing_subscriber::EnvFilter;
+use zeroize::Zeroizing;
+
+mod app;
+mod config;
+mod kek;
+mod throttle;
+mod users;
+
+use config::{Cli, Command, Common, Serve, UserCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let result = match &cli.command {
+        Some(Command::User {
+            command: UserCommand::Add { name },
+        }) => add_user(&cli.common, name),
+        None | Some(Command::Serve) => serve(&cli.common, &cli.serve),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("jose-auth-server: {e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the password: twice at a prompt on a terminal, else one line of stdin.
+fn read_password(name: &str) -> Result<Zeroizing<String>, String> {
+    if std::io::stdin().is_terminal() {
+        let first = Zeroizing::new(
+            rpassword::prompt_password(format!("Password for {name}: "))
+                .map_err(|e| format!("cannot read the password: {e}"))?,
+        );
+        let second = Zeroizing::new(
+            rpassword::prompt_password("Again: ")
+                .map_err(|e| format!("cannot read the password: {e}"))?,
+        );
+        if *first != *second {
+            return Err("the passwords differ".into());
+        }
+        return Ok(first);
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    let trimmed = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
+    Ok(trimmed)
+}
+
+fn add_user(common: &Common, name: &str) -> Result<(), String> {
+    let path = common.database_path()?;
+    let password = read_password(name)?;
+    let users = users::Users::open(&path).map_err(|e| e.to_string())?;
+    let id = users.add(name, &password).map_err(|e| e.to_string())?;
+    #[allow(clippy::print_stdout)]
+    {
+        println!("added user {name} (id {id}) to {}", path.display());
+    }
+    Ok(())
+}
+
+fn kek_path(serve: &Serve, database: &Path) -> PathBuf {
+    serve.kek_file.clone().unwrap_or_else(|| {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".kek");
+        PathBuf::from(name)
+    })
+}
+
+fn serve(common: &Common, serve: &Serve) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(run(common, serve))
+}
+
+async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
+    let path = common.database_path()?;
+    let kek_file = kek_path(serve, &path);
+    let env_kek = std::env::var(kek::KEK_VAR).ok().map(Zeroizing::new);
+    let (kek, source) = kek::load(env_kek.as_deref().map(String::as_str), &kek_file)?;
+    drop(env_kek);
+    match source {
+        kek::Source::Created => tracing::warn!(
+            file = %kek_file.display(),
+            "created the key-encryption key (mode 0600): keep it with the database; without it the key ring cannot be opened"
+        ),
+        kek::Source::File => tracing::info!(file = %kek_file.display(), "key-encryption key read"),
+        kek::Source::Environment => {
+            tracing::info!("key-encryption key taken from {}", kek::KEK_VAR);
+        }
+    }
+    let users = users::Users::open(&path).map_err(|e| e.to_string())?;
+    let store = Arc::new(SqliteStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+    let app = app::build(serve, Arc::clone(&store), users, kek).await?;
+    let listener = tokio::net::TcpListener::bind(serve.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", serve.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {}: {e}", serve.listen))?;
+    tracing::info!(
+        url = %format!("http://{local}/"),
+        issuer = %app.issuer.as_str(),
+        database = %path.display(),
+        access_ttl_secs = serve.access_ttl.as_secs(),
+        "serving"
+    );
+    #[allow(clippy::print_stdout)]
+    {
+        println!("jose-auth-server: open http://{local}/");
+    }
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let maintenance = tokio::spawn(app::maintain(
+        app::MaintainedKeys {
+            authority: Arc::clone(&app.authority),
+            auth: app.auth.clone(),
+            issuer: app.issuer.clone(),
+            audience: app.audience.clone(),
+            deny: Arc::clone(&app.deny),
+        },
+        serve.key_rotation,
+        stopped,
+    ));
+    let app::App {
+        router, authority, ..
+    } = app;
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    // Requests in flight (rotations among them) have finished; then the background task,
+    // then the store, whose worker completes what it was handed.
+    let _ = stop.send(true);
+    let _ = maintenance.await;
+    drop(authority);
+    match Arc::try_unwrap(store) {
+        Ok(store) => store.close().await.map_err(|e| e.to_string())?,
+        Err(_) => tracing::warn!("the store is still in use; it closes when released"),
+    }
+    tracing::info!("stopped");
+    served.map_err(|e| format!("server: {e}"))
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
