@@ -172,7 +172,7 @@ mod tests {
         assert!(entries.contains_key("mid") && entries.contains_key("newest"));
         drop(entries);
         // Expired entries go first.
-        u.fail("late", t0 + WINDOW + Duration::from_secs(2));
+        u.fail("late", t0 + WINDOW + Duration::from_secs(1));
         let entries = u.entries();
         assert!(!entries.contains_key("mid"));
         assert!(entries.contains_key("new") && entries.contains_key("late"));
