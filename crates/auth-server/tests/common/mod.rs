@@ -72,7 +72,10 @@ impl Server {
     }
 
     pub async fn start_on(dir: PathBuf, database: PathBuf, args: &[&str]) -> Self {
-        let port = free_port();
+        Self::start_at(dir, database, free_port(), args).await
+    }
+
+    pub async fn start_at(dir: PathBuf, database: PathBuf, port: u16, args: &[&str]) -> Self {
         let listen = format!("127.0.0.1:{port}");
         let child = Command::new(binary())
             .args([
@@ -96,6 +99,10 @@ impl Server {
         };
         server.wait_healthy().await;
         server
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url.rsplit(':').next().unwrap().parse().unwrap()
     }
 
     pub async fn wait_healthy(&self) {
