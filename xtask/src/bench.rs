@@ -133,6 +133,12 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             machine()
         );
         let path = root.join("BENCHMARKS.md");
+        // The HTTP load section (`cargo xtask load --save`) is kept.
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        let doc = match crate::load::section(&old) {
+            Some(load) => crate::load::with_section(&doc, &format!("{load}\n")),
+            None => doc,
+        };
         std::fs::write(&path, doc)
             .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
         println!("wrote {}", path.display());
@@ -286,7 +292,7 @@ fn first_line(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

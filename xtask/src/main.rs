@@ -3,6 +3,7 @@
 //! - `cargo xtask ci`: every CI step, in order, timed; stops at the first failure.
 //! - `cargo xtask fuzz [TARGET] [--time SECONDS] [--smoke]`: the cargo-fuzz targets.
 //! - `cargo xtask bench [--save]`: the comparison benchmarks as a Markdown table.
+//! - `cargo xtask load [--save]`: HTTP load with wrk on loopback (BENCHMARKS.md's load section).
 //! - `cargo xtask release (major|minor|patch|X.Y.Z) [--execute] [--publish]`.
 //! - `cargo xtask check-features`: each library crate with no default features and with
 //!   each feature alone.
@@ -19,6 +20,7 @@ use std::time::Instant;
 mod bench;
 mod features;
 mod fuzz;
+mod load;
 mod metadata;
 mod modules;
 mod release;
@@ -35,6 +37,11 @@ commands:
                                        --smoke gives each target a short run (CI)
   bench [--save]                       run the comparison benchmarks, print a Markdown table;
                                        --save writes BENCHMARKS.md
+  load [--save] [--seconds N] [--rounds N]
+                                       HTTP load with wrk (installed from Debian's packages
+                                       when missing): authenticated vs unauthenticated GET,
+                                       a jsonwebtoken extractor, refresh rotations on SQLite;
+                                       --save writes its section of BENCHMARKS.md
   release (major|minor|patch|X.Y.Z) [--execute] [--publish] [--skip-checks]
                                        bump every publishable crate, move the changelog,
                                        commit and tag (dry run without --execute)
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
         },
         Some("fuzz") => fuzz::command(rest),
         Some("bench") => bench::command(&root, rest),
+        Some("load") => load::command(&root, rest),
         Some("release") => release::command(&root, rest),
         Some("check-features") => features::command(&root),
         Some("check-modules") => modules::command(&root),
