@@ -123,7 +123,7 @@ fn median(values: &mut [f64]) -> f64 {
 pub(crate) fn command(root: &Path, args: &[String]) -> Result {
     let mut save = false;
     let mut seconds = 5u32;
-    let mut rounds = 3usize;
+    let mut rounds = 5usize;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -187,6 +187,26 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
     let base = format!("http://127.0.0.1:{port}");
     let duration = format!("{seconds}s");
 
+    // Warm-up: every route once, not counted.
+    for (path, _, token, _) in ROUTES {
+        let auth = setup[token].as_str().map_or_else(
+            || "X-None: 1".into(),
+            |t| format!("Authorization: Bearer {t}"),
+        );
+        wrk(
+            &[
+                "-t1",
+                "-c16",
+                "-d",
+                "2s",
+                "-H",
+                &auth,
+                &format!("{base}/{path}"),
+            ],
+            &[],
+        )?;
+    }
+    let mut costs: Vec<serde_json::Value> = Vec::new();
     let mut rps: Vec<Vec<f64>> = vec![Vec::new(); ROUTES.len()];
     let mut refresh: Vec<Vec<f64>> = vec![Vec::new(); REFRESH_CLIENTS.len()];
     let mut errors = 0u64;
@@ -205,6 +225,7 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             rps[i].push(r);
             errors += e;
         }
+        costs.push(cost_now(&base)?);
         for (i, clients) in REFRESH_CLIENTS.iter().enumerate() {
             let c = clients.to_string();
             let url = format!("{base}/refresh");
@@ -224,7 +245,7 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             "{errors} requests failed (non-2xx): see the load server"
         )));
     }
-    let section = report(&setup, &mut rps, &mut refresh, seconds, rounds);
+    let section = report(&costs, &mut rps, &mut refresh, seconds, rounds);
     println!("\n{section}");
     if save {
         let path = root.join("BENCHMARKS.md");
@@ -236,8 +257,17 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
     Ok(())
 }
 
+/// The in-process cost of each checker, measured by the server now (`GET /cost`).
+fn cost_now(base: &str) -> Result<serde_json::Value> {
+    let out = Command::new("curl")
+        .args(["-s", &format!("{base}/cost")])
+        .output()
+        .map_err(|e| Failure(format!("cannot run curl: {e}")))?;
+    serde_json::from_slice(&out.stdout).map_err(|e| Failure(format!("GET /cost: {e}")))
+}
+
 fn report(
-    setup: &serde_json::Value,
+    costs: &[serde_json::Value],
     rps: &mut [Vec<f64>],
     refresh: &mut [Vec<f64>],
     seconds: u32,
@@ -258,7 +288,8 @@ fn report(
             );
             continue;
         }
-        let verify = setup["verify_ns"][cost].as_f64().unwrap_or(f64::NAN) / 1000.0;
+        let mut samples: Vec<f64> = costs.iter().filter_map(|c| c[cost].as_f64()).collect();
+        let verify = median(&mut samples) / 1000.0;
         let added = us(r) - us(open);
         rows += &format!(
             "| `GET /{path}`, {label} | {r:.0} | {:.2} | {added:.2} | {verify:.2} | {:.2}x | {:.2}x |\n",
@@ -288,7 +319,8 @@ fn report(
          `typ`, `iss`, `aud`, `exp`, `iat`, `sub`, `jti` checked, the application's claims \
          deserialized), and behind a hand-written extractor on `jsonwebtoken` 11 (`rust_crypto`; \
          `iss`, `aud`, `exp`, `sub`). \"One verification in process\" is the checker alone in a \
-         hot loop in the same process, best of five batches.\n\n{}\n\n{rows}\n\
+         hot loop in the same process (best of five batches of 2,000, measured by the \
+         server between two load runs of every round; the median of the rounds).\n\n{}\n\n{rows}\n\
          jwt-auth-axum / jsonwebtoken extractor, req/s: **HS256 {hs:.2}x**, **EdDSA {ed:.2}x**.\n\n\
          `POST /refresh` (the issuer router: Origin check, cookie, one rotation in one SQLite \
          transaction on a file in WAL mode with `synchronous = FULL`, a new EdDSA access token, \
