@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -130,7 +129,7 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
              `floor` is base64url + the bare primitive + serde_json into the same struct, without header \
              parsing or validation: no JWT library can beat it. Ratios are to the floor (lower is better).\n\n\
              Produced by `cargo xtask bench --save`.\n\n{}\n\n{table}\n",
-            machine()
+            crate::machine::machine()
         );
         let path = root.join("BENCHMARKS.md");
         // The HTTP load section (`cargo xtask load --save`) is kept.
@@ -280,35 +279,6 @@ fn table(root: &Path, rows: &[&str], columns: &[&str]) -> Result<String> {
         ));
     }
     Ok(out)
-}
-
-fn first_line(cmd: &str, args: &[&str]) -> String {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-pub(crate) fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
-    format!(
-        "Machine: {cpu}, {cores} cores; {}; {}; {}.",
-        first_line("uname", &["-srm"]),
-        first_line("rustc", &["--version"]),
-        jwt_claims::NumericDate::now()
-    )
 }
 
 #[cfg(test)]

@@ -325,7 +325,7 @@ fn report(
          `POST /refresh` (the issuer router: Origin check, cookie, one rotation in one SQLite \
          transaction on a file in WAL mode with `synchronous = FULL`, a new EdDSA access token, \
          `Set-Cookie`), each wrk thread one client following its own cookie chain:\n\n{rotations}\n{END}\n",
-        crate::bench::machine()
+        crate::machine::machine()
     )
 }
 

@@ -21,6 +21,7 @@ mod bench;
 mod features;
 mod fuzz;
 mod load;
+mod machine;
 mod metadata;
 mod modules;
 mod release;
