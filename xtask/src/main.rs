@@ -171,9 +171,17 @@ pub(crate) fn ci_in(root: &Path) -> Result {
         let path = root.join(format!("crates/{package}/examples/{example}.rs"));
         if path.exists() {
             step(&format!("example {package}/{example}"), || {
+                // The binary the test step built (with the workspace's unified features):
+                // `cargo run -p` alone would resolve other features and rebuild half the
+                // tree.
+                let target = std::env::var_os("CARGO_TARGET_DIR")
+                    .map_or_else(|| root.join("target"), PathBuf::from);
+                let built = target.join("debug").join("examples").join(example);
+                if built.exists() {
+                    return run(Command::new(&built).current_dir(root));
+                }
                 let mut command = cargo();
                 command.args(["run", "--quiet", "-p", package, "--example", example]);
-                // The test step's features, so that nothing is built twice.
                 if let Some((_, feature)) = OPTIONAL_FEATURES
                     .split_once('/')
                     .filter(|(owner, _)| *owner == package)
