@@ -42,6 +42,8 @@ struct App {
 struct Flaky {
     inner: MemoryStore,
     down: AtomicBool,
+    /// Rotations answer a record whose session data is not JSON (a server-side fault).
+    corrupt: AtomicBool,
 }
 
 impl Flaky {
@@ -65,7 +67,13 @@ impl Store for Flaky {
     }
     async fn rotate(&self, request: &RotationRequest) -> Result<Rotation, StoreError> {
         self.up()?;
-        self.inner.rotate(request).await
+        match self.inner.rotate(request).await? {
+            Rotation::Rotated(mut next) if self.corrupt.load(Ordering::SeqCst) => {
+                next.session = "{not json".into();
+                Ok(Rotation::Rotated(next))
+            }
+            other => Ok(other),
+        }
     }
     async fn revoke_family(&self, family: &FamilyId, now: NumericDate) -> Result<bool, StoreError> {
         self.up()?;
@@ -765,4 +773,91 @@ fn unknown_token() -> String {
     let token = format!("rt1.{}.{}", "Q".repeat(21) + "A", "A".repeat(43));
     assert!(jwt_auth::RefreshToken::parse(&token).is_ok());
     token
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
+    let f = fixture().await;
+    let mut request = Call::login("ann", "correct horse").request();
+    request
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, "1025".parse().unwrap());
+    f.send(request)
+        .await
+        .is_refusal(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request");
+    // A truthful Content-Length within the limit, or exactly at it, is read.
+    let json = serde_json::json!({"username": "ann", "password": "correct horse"}).to_string();
+    for body in [json.clone(), format!("{json:<1024}")] {
+        let mut call = Call::login("ann", "x");
+        let len = body.len();
+        call.body = Body::from(body);
+        let mut request = call.request();
+        request
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, len.to_string().parse().unwrap());
+        assert_eq!(f.send(request).await.status, StatusCode::OK, "{len} bytes");
+    }
+}
+
+#[tokio::test]
+async fn a_server_fault_is_500_keeps_the_cookie_and_is_logged_as_a_warning() {
+    let f = fixture().await;
+    let token = f.login().await.refresh_token();
+    f.store.corrupt.store(true, Ordering::SeqCst);
+    let (a, log) = logged(f.call(Call::post("/refresh").cookie(&token))).await;
+    a.is_refusal(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
+    assert!(
+        a.set_cookie().is_none(),
+        "a server fault must not log the browser out"
+    );
+    assert!(
+        log.contains("WARN") && log.contains("issuer failed"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn reuse_is_logged_as_a_warning_other_refusals_at_debug() {
+    let f = fixture().await;
+    let parent = f.login().await.refresh_token();
+    let child = f
+        .call(Call::post("/refresh").cookie(&parent))
+        .await
+        .refresh_token();
+    f.clock.advance(Duration::from_secs(1));
+    f.call(Call::post("/refresh").cookie(&child)).await;
+    let (a, log) = logged(f.call(Call::post("/refresh").cookie(&parent))).await;
+    a.is_refusal(StatusCode::UNAUTHORIZED, "invalid_grant");
+    assert!(log.contains("WARN") && log.contains("reused"), "{log}");
+    assert!(!log.contains(&parent), "the token stays out of the log");
+    let (a, log) = logged(f.call(Call::post("/refresh").cookie(&unknown_token()))).await;
+    a.is_refusal(StatusCode::UNAUTHORIZED, "invalid_grant");
+    assert!(log.contains("DEBUG") && !log.contains("WARN"), "{log}");
+}
+
+/// Collects what `tracing` writes while `future` runs (the test's thread).
+async fn logged<F: Future>(future: F) -> (F::Output, String) {
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let output = future.await;
+    drop(guard);
+    let text = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    (output, text)
 }

@@ -166,3 +166,76 @@ impl IntoResponse for IssuerRejection {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jwt_auth::StoreError;
+
+    use super::*;
+
+    #[test]
+    fn each_refusal_has_its_status_and_code() {
+        let cases = [
+            (IssuerRejection::origin(), 403, "invalid_origin"),
+            (IssuerRejection::method(), 405, "invalid_request"),
+            (
+                IssuerRejection::auth(&AuthError::Cookie(CookieError::Missing)),
+                401,
+                "invalid_request",
+            ),
+            (
+                IssuerRejection::auth(&AuthError::Cookie(CookieError::Duplicate)),
+                400,
+                "invalid_request",
+            ),
+            (
+                IssuerRejection::auth(&AuthError::RefreshTokenReused),
+                401,
+                "invalid_grant",
+            ),
+            (
+                IssuerRejection::auth(&AuthError::Revoked),
+                401,
+                "invalid_grant",
+            ),
+            (
+                IssuerRejection::auth(&AuthError::StoreUnavailable(StoreError::Unavailable(
+                    "down".into(),
+                ))),
+                503,
+                "temporarily_unavailable",
+            ),
+            (
+                IssuerRejection::auth(&AuthError::NoUsableKey),
+                500,
+                "server_error",
+            ),
+            (
+                IssuerRejection::auth(&AuthError::Random),
+                500,
+                "server_error",
+            ),
+            (
+                IssuerRejection::login(&LoginError::InvalidCredentials),
+                401,
+                "invalid_grant",
+            ),
+            (
+                IssuerRejection::login(&LoginError::Throttled {
+                    retry_after: Duration::from_secs(3),
+                }),
+                429,
+                "too_many_requests",
+            ),
+            (
+                IssuerRejection::login(&LoginError::Unavailable),
+                503,
+                "temporarily_unavailable",
+            ),
+        ];
+        for (rejection, status, code) in cases {
+            assert_eq!(rejection.status().as_u16(), status, "{rejection:?}");
+            assert_eq!(rejection.code(), code, "{rejection:?}");
+        }
+    }
+}

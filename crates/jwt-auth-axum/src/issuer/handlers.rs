@@ -414,3 +414,19 @@ where
 pub(super) async fn method_not_allowed() -> IssuerRejection {
     IssuerRejection::method()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn user_agents_are_cut_on_a_character_boundary() {
+        assert_eq!(cut("abcdef", 3), "abc");
+        assert_eq!(cut("abc", 5), "abc");
+        assert_eq!(cut("abc", 3), "abc");
+        // 'é' is two bytes: a cut through it keeps the whole character out.
+        assert_eq!(cut("aé", 2), "a");
+        assert_eq!(cut("aéb", 3), "aé");
+        assert_eq!(cut("", 3), "");
+    }
+}

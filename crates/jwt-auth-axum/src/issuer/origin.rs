@@ -81,7 +81,12 @@ mod tests {
         assert!(!origins.allows(Some("null")));
         assert!(!origins.allows(Some("https://app.example/")));
         assert!(!origins.allows(None));
-        assert!(Origins::new(["https://x/path"]).is_err());
+        let err = Origins::new(["https://x/path"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("\"https://x/path\" is not an origin"),
+            "{err}"
+        );
         assert!(Origins::new(["ftp://x"]).is_err());
         assert!(Origins::new(["https://x:99999"]).is_err());
         assert!(Origins::new(["https://"]).is_err());
