@@ -200,6 +200,16 @@ mod tests {
     }
 
     #[test]
+    fn the_issuer_defaults_to_the_listening_address() {
+        let cli = Cli::try_parse_from(["jose-auth-server", "--listen", "127.0.0.1:9"]).unwrap();
+        assert_eq!(cli.serve.issuer(), "http://127.0.0.1:9");
+        let cli =
+            Cli::try_parse_from(["jose-auth-server", "--issuer", "https://id.example"]).unwrap();
+        assert_eq!(cli.serve.issuer(), "https://id.example");
+        assert_eq!(cli.serve.access_ttl, Duration::from_secs(1800));
+    }
+
+    #[test]
     fn the_cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();

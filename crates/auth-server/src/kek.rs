@@ -115,6 +115,13 @@ mod tests {
         let err = load(Some(&short), &path).unwrap_err();
         assert!(err.contains("32 bytes") && !err.contains(&short), "{err}");
         assert!(load(Some("not base64!"), &path).is_err());
+        // A path that cannot be read (a directory) is an error about reading it, not an
+        // attempt to create a key there.
+        let err = load(None, &dir).unwrap_err();
+        assert!(
+            err.starts_with(&dir.display().to_string()) && !err.contains("cannot create"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -155,6 +155,58 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_that_has_just_ended_is_expired_when_room_is_needed() {
+        let t = Throttle::new(2, WINDOW, 2);
+        let t0 = Instant::now();
+        t.fail("a", t0);
+        t.fail("a", t0);
+        t.fail("b", t0 + Duration::from_secs(10));
+        // At t0 + WINDOW, a's lock ends and its window is over: it goes, b stays.
+        t.fail("c", t0 + WINDOW);
+        let entries = t.entries();
+        assert!(!entries.contains_key("a"));
+        assert!(entries.contains_key("b") && entries.contains_key("c"));
+    }
+
+    #[test]
+    fn a_lock_in_force_outlives_its_window_until_it_ends() {
+        let t0 = Instant::now();
+        let locked_at = t0 + Duration::from_secs(100);
+        let setup = || {
+            let t = Throttle::new(2, WINDOW, 2);
+            t.fail("a", t0);
+            t.fail("a", locked_at); // locked until locked_at + WINDOW
+            t.fail("b", t0 + WINDOW + Duration::from_secs(1));
+            t
+        };
+        // a's window is over but its lock holds: the unlocked b makes room.
+        let t = setup();
+        t.fail("c", t0 + WINDOW + Duration::from_secs(2));
+        assert!(t.check("a", t0 + WINDOW + Duration::from_secs(2)).is_err());
+        assert!(!t.entries().contains_key("b"));
+        // Once the lock has ended (exactly), a goes and b stays.
+        let t = setup();
+        t.fail("c", locked_at + WINDOW);
+        let entries = t.entries();
+        assert!(!entries.contains_key("a"));
+        assert!(entries.contains_key("b"));
+    }
+
+    #[test]
+    fn a_known_key_never_evicts_another() {
+        let t = Throttle::new(5, WINDOW, 2);
+        let t0 = Instant::now();
+        t.fail("a", t0);
+        t.fail("b", t0 + Duration::from_secs(1));
+        t.fail("a", t0 + Duration::from_secs(2));
+        t.fail("b", t0 + Duration::from_secs(3));
+        let entries = t.entries();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries.get("a").map(|e| e.failures), Some(2));
+        assert_eq!(entries.get("b").map(|e| e.failures), Some(2));
+    }
+
+    #[test]
     fn memory_is_bounded_and_locks_outlive_unlocked_entries() {
         let t = Throttle::new(1, WINDOW, 3);
         let t0 = Instant::now();
