@@ -840,6 +840,9 @@ async fn fetches_and_failures_are_traced() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Another test's thread may have registered these callsites while no subscriber
+    // wanted them; recompute their interest now that this thread's subscriber exists.
+    tracing::callsite::rebuild_interest_cache();
     let a = key("a");
     let (server, remote, clock) = setup(&[&a]).await;
     server.answer(|ans| ans.cache_control = Some("max-age=120".into()));

@@ -856,6 +856,9 @@ async fn logged<F: Future>(future: F) -> (F::Output, String) {
         .with_max_level(tracing::Level::DEBUG)
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
+    // Another test's thread may have registered these callsites while no subscriber
+    // wanted them; recompute their interest now that this thread's subscriber exists.
+    tracing::callsite::rebuild_interest_cache();
     let output = future.await;
     drop(guard);
     let text = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
