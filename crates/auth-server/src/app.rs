@@ -10,10 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderValue, StatusCode, header};
 use jwt_auth::cookie::CookieOptions;
-use jwt_auth::jws::{Algorithm, JwkSet};
+use jwt_auth::jws::Algorithm;
 use jwt_auth::{
-    Audience, AuthError, Authenticator, Authority, AuthorityConfig, DenyList, Issuer,
-    KeyEncryptionKey, SqliteStore,
+    Audience, Authority, AuthorityConfig, DenyList, Issuer, KeyEncryptionKey, SqliteStore,
 };
 use jwt_auth_axum::issuer::{Grant, LoginAttempt, LoginError};
 use jwt_auth_axum::{Auth, Authenticated, IssuerConfig, issuer_router};
@@ -37,11 +36,10 @@ pub(crate) type ServerAuthority = Authority<SharedStore, UserClaims>;
 /// A built server.
 pub(crate) struct App {
     pub(crate) router: Router,
-    pub(crate) authority: Arc<ServerAuthority>,
-    pub(crate) auth: Auth,
-    pub(crate) issuer: Issuer,
-    pub(crate) audience: Audience,
-    pub(crate) deny: Arc<DenyList>,
+    /// The issuer's keys and the authenticator that follows them.
+    pub(crate) keys: Keys,
+    /// The issuer (`iss`).
+    pub(crate) issuer: String,
 }
 
 const INDEX_HTML: &str = include_str!("page/index.html");
@@ -52,22 +50,6 @@ const APP_CSS: &str = include_str!("page/app.css");
 /// requests to this origin only, never framed.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// The authenticator for the server's own tokens: the ring's verifying keys (an HMAC
-/// ring's secret included: it never leaves the process).
-pub(crate) fn local_authenticator(
-    authority: &ServerAuthority,
-    issuer: &Issuer,
-    audience: &Audience,
-    deny: &Arc<DenyList>,
-) -> Result<Authenticator, AuthError> {
-    let now = jwt_auth::jws::NumericDate::now();
-    let mut set = JwkSet::default();
-    for key in authority.key_ring().verifying_keys(now) {
-        set.push(key.to_jwk());
-    }
-    Ok(Authenticator::new(&set, issuer, audience)?.with_deny_list(Arc::clone(deny)))
-}
 
 /// Builds the server on an open store.
 pub(crate) async fn build(
@@ -104,7 +86,7 @@ pub(crate) async fn build(
             .map_err(|e| format!("cannot open the key ring: {e}"))?,
     );
     let auth = Auth::new(Arc::new(
-        local_authenticator(&authority, &issuer, &audience, &deny).map_err(|e| e.to_string())?,
+        authority.authenticator().map_err(|e| e.to_string())?,
     ))
     .with_realm(&issuer_url);
 
@@ -131,11 +113,8 @@ pub(crate) async fn build(
         .layer(axum::middleware::map_response(security_headers));
     Ok(App {
         router,
-        authority,
-        auth,
-        issuer,
-        audience,
-        deny,
+        keys: Keys { authority, auth },
+        issuer: issuer_url,
     })
 }
 
@@ -315,7 +294,7 @@ async fn security_headers(mut response: Response) -> Response {
 /// Rotates the signing keys every `interval` and purges expired sessions hourly, until
 /// `stop` fires; after each rotation the server's own authenticator follows.
 pub(crate) async fn maintain(
-    app: MaintainedKeys,
+    app: Keys,
     interval: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -346,18 +325,15 @@ pub(crate) async fn maintain(
     }
 }
 
-/// What the maintenance task needs.
-pub(crate) struct MaintainedKeys {
+/// The authority, and the `Auth` of the server's own routes, which follows its keys.
+pub(crate) struct Keys {
     pub(crate) authority: Arc<ServerAuthority>,
     pub(crate) auth: Auth,
-    pub(crate) issuer: Issuer,
-    pub(crate) audience: Audience,
-    pub(crate) deny: Arc<DenyList>,
 }
 
-impl MaintainedKeys {
+impl Keys {
     fn refresh_authenticator(&self) {
-        match local_authenticator(&self.authority, &self.issuer, &self.audience, &self.deny) {
+        match self.authority.authenticator() {
             Ok(authenticator) => self.auth.replace(Arc::new(authenticator)),
             Err(e) => tracing::warn!(error = %e, "cannot rebuild the authenticator"),
         }

@@ -127,7 +127,7 @@ async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", serve.listen))?;
     tracing::info!(
         url = %format!("http://{local}/"),
-        issuer = %app.issuer.as_str(),
+        issuer = %app.issuer,
         database = %path.display(),
         access_ttl_secs = serve.access_ttl.as_secs(),
         "serving"
@@ -138,20 +138,9 @@ async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
     }
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let maintenance = tokio::spawn(app::maintain(
-        app::MaintainedKeys {
-            authority: Arc::clone(&app.authority),
-            auth: app.auth.clone(),
-            issuer: app.issuer.clone(),
-            audience: app.audience.clone(),
-            deny: Arc::clone(&app.deny),
-        },
-        serve.key_rotation,
-        stopped,
-    ));
-    let app::App {
-        router, authority, ..
-    } = app;
+    let app::App { router, keys, .. } = app;
+    // The task holds the authority (and, through it, the store) until it stops.
+    let maintenance = tokio::spawn(app::maintain(keys, serve.key_rotation, stopped));
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -162,7 +151,6 @@ async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
     // then the store, whose worker completes what it was handed.
     let _ = stop.send(true);
     let _ = maintenance.await;
-    drop(authority);
     match Arc::try_unwrap(store) {
         Ok(store) => store.close().await.map_err(|e| e.to_string())?,
         Err(_) => tracing::warn!("the store is still in use; it closes when released"),

@@ -117,6 +117,16 @@ async fn text(client: &Client, id: &str) -> String {
         .unwrap()
 }
 
+async fn click(client: &Client, id: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn refresh_count(client: &Client) -> i64 {
     text(client, "refresh-count").await.parse().unwrap()
 }
@@ -147,13 +157,7 @@ async fn log_in(client: &Client) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    client
-        .find(Locator::Id("login-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "login-button").await;
     wait_for_state(client, "logged-in", Duration::from_secs(10)).await;
 }
 
@@ -166,13 +170,7 @@ async fn call_me(client: &Client) -> Value {
         )
         .await
         .unwrap();
-    client
-        .find(Locator::Id("me-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "me-button").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let shown = text(client, "me-output").await;
@@ -312,13 +310,7 @@ async fn scenario(client: &Client, server: &Server) {
     // Log in again, then log out: logged out, cookie gone, a reload stays logged out.
     log_in(client).await;
     assert!(refresh_cookie(client).await.is_some());
-    client
-        .find(Locator::Id("logout-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "logout-button").await;
     wait_for_state(client, "logged-out", Duration::from_secs(5)).await;
     assert!(
         refresh_cookie(client).await.is_none(),
@@ -330,13 +322,7 @@ async fn scenario(client: &Client, server: &Server) {
     // Log in twice (two sessions), log out everywhere from one.
     log_in(client).await;
     let (_, other) = server.login(&http).await;
-    client
-        .find(Locator::Id("logout-all-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "logout-all-button").await;
     wait_for_state(client, "logged-out", Duration::from_secs(5)).await;
     let other_refresh = server
         .post(&http, "/refresh")

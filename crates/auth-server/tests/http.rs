@@ -145,12 +145,7 @@ async fn api_me_takes_the_access_token_and_refuses_without() {
     let (tokens, _) = server.login(&http).await;
     let token = tokens["access_token"].as_str().unwrap();
     assert_eq!(tokens["expires_in"], 1800, "30 minutes by default");
-    let me = http
-        .get(format!("{}/api/me", server.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let me = server.me(&http, token).await;
     assert_eq!(me.status(), 200);
     assert_eq!(me.headers()["cache-control"], "no-store");
     let me: Value = me.json().await.unwrap();
@@ -166,12 +161,7 @@ async fn api_me_takes_the_access_token_and_refuses_without() {
         anonymous.headers()["www-authenticate"],
         format!("Bearer realm=\"{}\"", server.url).as_str()
     );
-    let forged = http
-        .get(format!("{}/api/me", server.url))
-        .bearer_auth(format!("{token}x"))
-        .send()
-        .await
-        .unwrap();
+    let forged = server.me(&http, format!("{token}x")).await;
     assert_eq!(forged.status(), 401);
     // A page of another origin cannot log in.
     let foreign = http
@@ -261,12 +251,9 @@ async fn keys_and_metadata_follow_the_configuration() {
         serde_json::json!(["ES256"])
     );
     let (tokens, _) = server.login(&http).await;
-    let me = http
-        .get(format!("{}/api/me", server.url))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let me = server
+        .me(&http, tokens["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me.status(), 200);
 }
 
@@ -275,12 +262,9 @@ async fn an_hmac_server_checks_its_own_tokens_and_publishes_no_secret() {
     let server = Server::start("hmac", &["--algorithm", "HS256"]).await;
     let http = reqwest::Client::new();
     let (tokens, _) = server.login(&http).await;
-    let me = http
-        .get(format!("{}/api/me", server.url))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let me = server
+        .me(&http, tokens["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me.status(), 200);
     let set: Value = http
         .get(format!("{}/.well-known/jwks.json", server.url))
@@ -333,12 +317,7 @@ async fn sigterm_stops_cleanly_and_a_restart_keeps_sessions_and_keys() {
         .unwrap();
     assert_eq!(refreshed.status(), 200);
     let next = refresh_cookie(&refreshed).unwrap();
-    let me = http
-        .get(format!("{}/api/me", server.url))
-        .bearer_auth(&access)
-        .send()
-        .await
-        .unwrap();
+    let me = server.me(&http, &access).await;
     assert_eq!(me.status(), 200, "the key ring survived the restart");
     let log = server.log();
     assert!(log.contains("key-encryption key read"), "{log}");

@@ -21,7 +21,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use http::StatusCode;
 use http::request::Parts;
-use jwt_auth::jws::{Algorithm, JwkSet};
+use jwt_auth::jws::Algorithm;
 use jwt_auth::{
     Audience, Authenticator, Authority, AuthorityConfig, Issuer, KeyEncryptionKey, MemoryStore,
     SqliteStore,
@@ -132,13 +132,12 @@ async fn setup(alg: Algorithm) -> Setup {
         .await
         .unwrap()
         .access_token;
-    let mut set = JwkSet::default();
-    for key in authority.key_ring().verifying_keys(jws::NumericDate::now()) {
-        set.push(key.to_jwk());
-    }
-    let authenticator = Authenticator::new(&set, &Issuer::new(ISS), &Audience::new(AUD)).unwrap();
+    let authenticator = authority.authenticator().unwrap();
+    // The same key for the peer (an HMAC secret included).
+    let ring = authority.key_ring();
+    let active = ring.verifying_keys(jws::NumericDate::now());
     let jwk: serde_json::Value =
-        serde_json::from_str(&set.keys()[0].to_private_json().unwrap()).unwrap();
+        serde_json::from_str(&active[0].to_jwk().to_private_json().unwrap()).unwrap();
     let (key, peer_alg) = match alg {
         Algorithm::HS256 => {
             let secret = jws::base64url::decode(jwk["k"].as_str().unwrap()).unwrap();

@@ -143,6 +143,20 @@ impl Server {
         .unwrap()
     }
 
+    /// `GET /api/me` with this bearer token.
+    pub async fn me(
+        &self,
+        client: &reqwest::Client,
+        token: impl std::fmt::Display,
+    ) -> reqwest::Response {
+        client
+            .get(format!("{}/api/me", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A POST from this server's own origin, as its page sends it.
     pub fn post(&self, client: &reqwest::Client, path: &str) -> reqwest::RequestBuilder {
         client

@@ -78,7 +78,7 @@ impl<S: Store, T: Serialize + DeserializeOwned, C> State<S, T, C> {
     }
 
     /// The answer carrying a token pair: JSON, the cookie, no-store.
-    fn tokens(&self, pair: &TokenPair, scope: Option<String>) -> Response {
+    fn tokens(&self, pair: &TokenPair) -> Response {
         #[derive(Serialize)]
         struct Tokens<'a> {
             access_token: &'a str,
@@ -86,14 +86,14 @@ impl<S: Store, T: Serialize + DeserializeOwned, C> State<S, T, C> {
             expires_in: u64,
             expires_at: u64,
             #[serde(skip_serializing_if = "Option::is_none")]
-            scope: Option<String>,
+            scope: Option<&'a str>,
         }
         let body = Tokens {
             access_token: &pair.access_token,
             token_type: "Bearer",
             expires_in: pair.expires_in().as_secs(),
             expires_at: pair.access_expires_at.as_secs(),
-            scope,
+            scope: pair.scope.as_deref(),
         };
         let cookie = self
             .config
@@ -227,7 +227,7 @@ where
     });
     let options = LoginOptions {
         client_id: None,
-        scope: grant.scope.clone(),
+        scope: grant.scope,
         metadata: Some(metadata),
     };
     let pair = state
@@ -236,7 +236,7 @@ where
         .await
         .map_err(|e| state.refuse(&e, "login"))?;
     tracing::info!(subject = %grant.subject, session = %pair.session.as_str(), "jwt-auth-axum: logged in");
-    Ok(state.tokens(&pair, grant.scope))
+    Ok(state.tokens(&pair))
 }
 
 fn cut(s: &str, max: usize) -> &str {
@@ -265,20 +265,7 @@ where
         .await
         .map_err(|e| state.refuse(&e, "refresh"))?;
     tracing::debug!(session = %pair.session.as_str(), "jwt-auth-axum: refreshed");
-    let scope = scope_of(&pair.access_token);
-    Ok(state.tokens(&pair, scope))
-}
-
-/// The `scope` claim of an access token the authority just signed (a JWS: its payload
-/// is ours to read); `None` for an encrypted one.
-fn scope_of(access_token: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Scope {
-        scope: Option<String>,
-    }
-    let payload = access_token.split('.').nth(1)?;
-    let bytes = jwt_auth::jws::base64url::decode(payload).ok()?;
-    serde_json::from_slice::<Scope>(&bytes).ok()?.scope
+    Ok(state.tokens(&pair))
 }
 
 pub(super) async fn logout<S, T, C>(

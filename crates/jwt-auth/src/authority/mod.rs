@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::keyring::{KeyRing, KeyRingError};
 use crate::store::{RefreshRecord, Rotation, RotationRequest, Store};
 use crate::token::{FamilyId, RefreshToken, random};
-use crate::{AccessClaims, AuthError};
+use crate::{AccessClaims, AuthError, Authenticator};
 
 mod config;
 
@@ -60,6 +60,8 @@ pub struct TokenPair {
     pub refresh_expires_at: NumericDate,
     /// The session (`sid`).
     pub session: FamilyId,
+    /// The session's scopes (space-separated), as its access tokens carry them.
+    pub scope: Option<String>,
     issued_at: NumericDate,
 }
 
@@ -184,7 +186,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             self.new_record(&family, subject, now, expires_at, session_json)?;
         let access = self.access_token(subject, &family, &session, now)?;
         self.store.create_family(&record).await?;
-        Ok(self.pair(access, refresh_token, &record, family, now))
+        Ok(self.pair(access, refresh_token, &record, (family, session.scope), now))
     }
 
     fn new_record(
@@ -219,7 +221,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         (access_token, access_expires_at): (String, NumericDate),
         refresh_token: RefreshToken,
         record: &RefreshRecord,
-        session: FamilyId,
+        (session, scope): (FamilyId, Option<String>),
         now: NumericDate,
     ) -> TokenPair {
         TokenPair {
@@ -228,6 +230,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             refresh_token,
             refresh_expires_at: record.idle_expires_at,
             session,
+            scope,
             issued_at: now,
         }
     }
@@ -340,7 +343,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
                     serde_json::from_str(&next.session).map_err(AuthError::Serialize)?;
                 let access = self.access_token(&next.subject, &next.family, &session, now)?;
                 let family = next.family.clone();
-                Ok(self.pair(access, next_token, &next, family, now))
+                Ok(self.pair(access, next_token, &next, (family, session.scope), now))
             }
             Rotation::Reused => {
                 self.deny(&record.family, now);
@@ -502,6 +505,29 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     /// The public JWK Set for resource servers (`/.well-known/jwks.json`).
     pub fn jwks(&self) -> JwkSet {
         self.ring().jwks(self.now())
+    }
+
+    /// An [`Authenticator`] for this authority's own access tokens: the ring's verifying
+    /// keys (an HMAC ring's secret included: it stays in the process), this issuer and
+    /// first audience, the configured clock and deny-list. For an issuer that also serves
+    /// an API; build it again after [`Authority::rotate_keys`] or
+    /// [`Authority::revoke_key`]. Nested (encrypted) access tokens also need
+    /// [`Authenticator::with_decrypter`].
+    ///
+    /// # Errors
+    /// [`AuthError::Key`], [`AuthError::NoUsableKey`] (never for a ring this crate made).
+    pub fn authenticator(&self) -> Result<Authenticator, AuthError> {
+        let mut set = JwkSet::default();
+        for key in self.ring().verifying_keys(self.now()) {
+            set.push(key.to_jwk());
+        }
+        let audience = self.config.audience.first().ok_or(AuthError::NoUsableKey)?;
+        let authenticator = Authenticator::new(&set, &self.config.issuer, audience)?
+            .with_clock(std::sync::Arc::clone(&self.config.clock));
+        Ok(match &self.config.deny_list {
+            Some(list) => authenticator.with_deny_list(std::sync::Arc::clone(list)),
+            None => authenticator,
+        })
     }
 
     /// The `/.well-known/jwks.json` document.
