@@ -87,9 +87,9 @@ impl Store for Flaky {
         self.up()?;
         self.inner.revoke_subject(subject, now).await
     }
-    async fn save_key_ring(&self, document: &str) -> Result<(), StoreError> {
+    async fn save_key_ring(&self, version: u64, document: &str) -> Result<(), StoreError> {
         self.up()?;
-        self.inner.save_key_ring(document).await
+        self.inner.save_key_ring(version, document).await
     }
     async fn load_key_ring(&self) -> Result<Option<String>, StoreError> {
         self.up()?;

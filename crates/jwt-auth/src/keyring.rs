@@ -264,6 +264,17 @@ impl KeyRing {
             .map(|e| e.state)
     }
 
+    /// Whether a rotation is due at `now` for keys rotated every `interval`: the newest
+    /// key (the `next` one, made at the last rotation) is `interval` old or older.
+    #[must_use]
+    pub fn rotation_due(&self, now: NumericDate, interval: std::time::Duration) -> bool {
+        self.entries
+            .iter()
+            .map(|e| e.created_at)
+            .max()
+            .is_none_or(|newest| newest.saturating_add(interval.as_secs()) <= now)
+    }
+
     /// Rotates: `active` becomes `retiring` until `now + retire_for` (the access-token
     /// lifetime plus the leeway resource servers allow: then every token it signed has
     /// expired), `next` becomes `active`, and a new `next` is generated. Retiring keys

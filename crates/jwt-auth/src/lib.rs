@@ -57,6 +57,8 @@ pub use party::{Audience, Issuer};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, StoreError};
+#[cfg(feature = "postgres")]
+pub use store::{PostgresOptions, PostgresStore};
 pub use token::{FamilyId, REFRESH_TOKEN_LEN, RefreshToken, SecretHash, TokenId};
 
 pub use jwe;

@@ -115,7 +115,8 @@ async fn a_tampered_ring_is_refused() {
         .seal(&KeyEncryptionKey::new(&[6u8; 32]).unwrap())
         .unwrap();
     assert!(integrity(KeyRing::open(&planted, &kek())));
-    store.save_key_ring(&planted).await.unwrap();
+    // (Written straight into the database: the outer version is whatever the writer likes.)
+    store.save_key_ring(99, &planted).await.unwrap();
     assert!(matches!(
         authority(Arc::clone(&store), &clock, |c| c).await,
         Err(AuthError::KeyRing(KeyRingError::Integrity))
@@ -160,7 +161,8 @@ async fn an_older_ring_written_back_is_refused() {
     a.revoke_key(&compromised).await.unwrap();
     assert_eq!(a.key_ring().version(), 2);
     // Someone writes the ring from before the revocation back.
-    store.save_key_ring(&old).await.unwrap();
+    // (Straight into the database: the store's version column is whatever the writer likes.)
+    store.save_key_ring(99, &old).await.unwrap();
     let err = a.reload_keys().await.unwrap_err();
     assert!(
         matches!(
@@ -320,4 +322,92 @@ fn verifying_keys_are_the_active_and_the_retiring_ones_in_time() {
     );
     ring.revoke(&second, t0).unwrap();
     assert!(!kids(&ring, T0).contains(&second), "never a revoked key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_sharing_a_store_rotate_once_per_interval_and_lose_no_change() {
+    let store = Arc::new(MemoryStore::new());
+    let clock = clock();
+    // Two instances open on an empty store at once: one ring, the same for both.
+    let (a, b) = tokio::join!(
+        authority(Arc::clone(&store), &clock, |c| c),
+        authority(Arc::clone(&store), &clock, |c| c)
+    );
+    let (a, b) = (Arc::new(a.unwrap()), Arc::new(b.unwrap()));
+    assert_eq!(a.jwks(), b.jwks());
+    assert_eq!(a.key_ring().version(), 1);
+    let day = Duration::from_secs(86_400);
+    assert!(!a.rotate_keys_if_due(day).await.unwrap(), "not yet due");
+    assert_eq!(a.key_ring().version(), 1);
+
+    // Due: both instances try at once, on their own schedules; one rotation is stored.
+    clock.advance(day);
+    let (ra, rb) = tokio::join!(
+        tokio::spawn({
+            let a = Arc::clone(&a);
+            async move { a.rotate_keys_if_due(day).await.unwrap() }
+        }),
+        tokio::spawn({
+            let b = Arc::clone(&b);
+            async move { b.rotate_keys_if_due(day).await.unwrap() }
+        })
+    );
+    assert_eq!(
+        u8::from(ra.unwrap()) + u8::from(rb.unwrap()),
+        1,
+        "one rotation"
+    );
+    assert_eq!(a.key_ring().version(), 2);
+    assert_eq!(
+        b.key_ring().version(),
+        2,
+        "the other adopted the stored ring"
+    );
+    assert_eq!(a.jwks(), b.jwks());
+    assert_eq!(
+        a.key_ring().active().unwrap().kid(),
+        b.key_ring().active().unwrap().kid()
+    );
+    // One second short of the next interval: nothing; at the interval: due again.
+    clock.advance(day - Duration::from_secs(1));
+    assert!(!b.rotate_keys_if_due(day).await.unwrap());
+    clock.advance(Duration::from_secs(1));
+    assert!(b.rotate_keys_if_due(day).await.unwrap());
+
+    // Unconditional changes at once from both: both are applied, one after the other
+    // (the loser of the compare-and-set starts again from the winner's ring).
+    let before = b.key_ring().version();
+    let kid = b.key_ring().states()[0].0.clone();
+    let (rotated, revoked) = tokio::join!(
+        tokio::spawn({
+            let a = Arc::clone(&a);
+            async move { a.rotate_keys().await }
+        }),
+        tokio::spawn({
+            let b = Arc::clone(&b);
+            async move { b.revoke_key(&kid).await }
+        })
+    );
+    rotated.unwrap().unwrap();
+    revoked.unwrap().unwrap();
+    a.reload_keys().await.unwrap();
+    b.reload_keys().await.unwrap();
+    let ring = a.key_ring();
+    assert_eq!(ring.version(), before + 2);
+    assert_eq!(ring.states(), b.key_ring().states());
+    let stored = KeyRing::open(&store.load_key_ring().await.unwrap().unwrap(), &kek()).unwrap();
+    assert_eq!(stored.version(), before + 2);
+}
+
+#[test]
+fn a_rotation_is_due_when_the_newest_key_is_an_interval_old() {
+    let t = |s| NumericDate::from_secs(s).unwrap();
+    let mut ring = KeyRing::generate(jws::Algorithm::EdDSA, t(T0)).unwrap();
+    let hour = Duration::from_secs(3600);
+    assert!(!ring.rotation_due(t(T0), hour));
+    assert!(!ring.rotation_due(t(T0 + 3599), hour));
+    assert!(ring.rotation_due(t(T0 + 3600), hour));
+    ring.rotate(t(T0 + 5000), 100).unwrap();
+    assert!(!ring.rotation_due(t(T0 + 5000 + 3599), hour));
+    assert!(ring.rotation_due(t(T0 + 5000 + 3600), hour));
 }

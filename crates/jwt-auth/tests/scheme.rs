@@ -946,7 +946,7 @@ impl Store for DownStore {
     ) -> Result<Vec<jwt_auth::FamilyId>, StoreError> {
         Err(down())
     }
-    async fn save_key_ring(&self, _: &str) -> Result<(), StoreError> {
+    async fn save_key_ring(&self, _: u64, _: &str) -> Result<(), StoreError> {
         Ok(())
     }
     async fn load_key_ring(&self) -> Result<Option<String>, StoreError> {

@@ -46,7 +46,7 @@ async fn a_file_survives_reopening_with_migrations_applied_once() {
         else {
             panic!("not rotated");
         };
-        store.save_key_ring("ring").await.unwrap();
+        store.save_key_ring(1, "ring").await.unwrap();
         store.close().await.unwrap();
         second
     };
@@ -75,7 +75,7 @@ async fn a_file_survives_reopening_with_migrations_applied_once() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -285,8 +285,19 @@ async fn a_first_version_database_migrates() {
             .unwrap();
         }
     }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("INSERT INTO key_ring VALUES (1, 'ring of v1')", [])
+            .unwrap();
+    }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.find(&live.id).await.unwrap().unwrap().record, live);
+    // The ring written before versions were stored is kept, and any version replaces it.
+    assert_eq!(
+        store.load_key_ring().await.unwrap().as_deref(),
+        Some("ring of v1")
+    );
+    store.save_key_ring(1, "ring").await.unwrap();
     assert_eq!(
         store
             .rotate(&request(&consumed.id, T0 + 2, 10))
@@ -304,5 +315,5 @@ async fn a_first_version_database_migrates() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }

@@ -15,7 +15,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{END, IDLE, T0, at, record, request, successor_of};
-use jwt_auth::store::{Rotation, Store};
+use jwt_auth::store::{Rotation, Store, StoreError};
 use jwt_auth::{FamilyId, TokenId};
 
 async fn revoked<S: Store>(store: &S, id: &TokenId) -> bool {
@@ -273,17 +273,33 @@ async fn revocations<S: Store>(store: &S) {
     ));
 }
 
+/// The key ring is one document, saved by compare-and-set on its version.
 async fn key_ring_document<S: Store>(store: &S) {
     assert_eq!(store.load_key_ring().await.unwrap(), None);
-    store.save_key_ring("{\"v\":1}").await.unwrap();
+    store.save_key_ring(1, "{\"v\":1}").await.unwrap();
     assert_eq!(
         store.load_key_ring().await.unwrap().as_deref(),
         Some("{\"v\":1}")
     );
-    store.save_key_ring("{\"v\":2}").await.unwrap();
+    store.save_key_ring(2, "{\"v\":2}").await.unwrap();
     assert_eq!(
         store.load_key_ring().await.unwrap().as_deref(),
         Some("{\"v\":2}")
+    );
+    // The same version or an older one: refused, and the stored document stays.
+    for version in [2, 1, 0] {
+        assert!(
+            matches!(
+                store.save_key_ring(version, "{\"v\":\"lost\"}").await,
+                Err(StoreError::Conflict(_))
+            ),
+            "version {version}"
+        );
+    }
+    store.save_key_ring(7, "{\"v\":7}").await.unwrap();
+    assert_eq!(
+        store.load_key_ring().await.unwrap().as_deref(),
+        Some("{\"v\":7}")
     );
 }
 
@@ -467,6 +483,59 @@ async fn concurrent_sessions<S: Store>(store: Arc<S>) {
     }
 }
 
+/// Instances saving the key ring at once: for each version exactly one save wins.
+async fn concurrent_key_ring_saves<S: Store>(store: Arc<S>) {
+    for version in 1..=5u64 {
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move {
+                    store
+                        .save_key_ring(version, &format!("{version}/{i}"))
+                        .await
+                        .map(|()| i)
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(i) => winners.push(i),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "version {version}: {winners:?}");
+        assert_eq!(
+            store.load_key_ring().await.unwrap(),
+            Some(format!("{version}/{}", winners[0]))
+        );
+    }
+}
+
+/// A store for one test, and what to do once the test is over (drop its schema).
+struct Fixture<S> {
+    store: S,
+    finish: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
+}
+
+impl<S> Fixture<S> {
+    fn new(store: S) -> Option<Self> {
+        Some(Self {
+            store,
+            finish: None,
+        })
+    }
+
+    async fn finish(self) {
+        if let Some(finish) = self.finish {
+            finish.await;
+        }
+    }
+}
+
+/// `conformance!(name, async { Option<Fixture<S>> })`: every test of the suite on a fresh
+/// store (`None`: the backend is not available here, the test is skipped with a notice).
 macro_rules! conformance {
     ($name:ident, $make:expr) => {
         mod $name {
@@ -474,64 +543,118 @@ macro_rules! conformance {
 
             #[tokio::test]
             async fn create_and_find() {
-                super::create_and_find(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::create_and_find(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn rotation_and_reuse() {
-                super::rotation_and_reuse(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::rotation_and_reuse(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn grace_period() {
-                super::grace_period(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::grace_period(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn replays_of_ancestors() {
-                super::replays_of_ancestors(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::replays_of_ancestors(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn expiry_and_replay() {
-                super::expiry_and_replay(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::expiry_and_replay(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn rotation_never_extends_the_session() {
-                super::rotation_never_extends_the_session(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::rotation_never_extends_the_session(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn revocations() {
-                super::revocations(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::revocations(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn key_ring_document() {
-                super::key_ring_document(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::key_ring_document(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test]
             async fn purge() {
-                super::purge(&$make).await;
+                let Some(fixture) = $make.await else { return };
+                super::purge(&fixture.store).await;
+                fixture.finish().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn concurrent_rotations_without_grace() {
-                super::concurrent_rotations_without_grace(Arc::new($make)).await;
+                let Some(Fixture { store, finish }) = $make.await else {
+                    return;
+                };
+                super::concurrent_rotations_without_grace(Arc::new(store)).await;
+                Fixture::<()> { store: (), finish }.finish().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn concurrent_rotations_within_grace() {
-                super::concurrent_rotations_within_grace(Arc::new($make)).await;
+                let Some(Fixture { store, finish }) = $make.await else {
+                    return;
+                };
+                super::concurrent_rotations_within_grace(Arc::new(store)).await;
+                Fixture::<()> { store: (), finish }.finish().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn concurrent_sessions() {
-                super::concurrent_sessions(Arc::new($make)).await;
+                let Some(Fixture { store, finish }) = $make.await else {
+                    return;
+                };
+                super::concurrent_sessions(Arc::new(store)).await;
+                Fixture::<()> { store: (), finish }.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_key_ring_saves() {
+                let Some(Fixture { store, finish }) = $make.await else {
+                    return;
+                };
+                super::concurrent_key_ring_saves(Arc::new(store)).await;
+                Fixture::<()> { store: (), finish }.finish().await;
             }
         }
     };
 }
 
-conformance!(memory, jwt_auth::MemoryStore::new());
-conformance!(
-    sqlite_in_memory,
-    jwt_auth::SqliteStore::open(":memory:").unwrap()
-);
-conformance!(sqlite_file, {
+conformance!(memory, async { Fixture::new(jwt_auth::MemoryStore::new()) });
+conformance!(sqlite_in_memory, async {
+    Fixture::new(jwt_auth::SqliteStore::open(":memory:").unwrap())
+});
+conformance!(sqlite_file, async {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("jwt-auth-conformance");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{}.db", TokenId::random().unwrap().to_base64url()));
-    jwt_auth::SqliteStore::open(path).unwrap()
+    Fixture::new(jwt_auth::SqliteStore::open(path).unwrap())
+});
+#[cfg(feature = "postgres")]
+conformance!(postgres, async {
+    let url = common::database_url()?;
+    let schema = common::fresh_schema("conformance");
+    let store = jwt_auth::PostgresStore::connect_with(
+        &url,
+        jwt_auth::PostgresOptions::new().with_schema(schema.clone()),
+    )
+    .await
+    .unwrap();
+    Some(Fixture {
+        store,
+        finish: Some(Box::pin(
+            async move { common::drop_schema(&url, &schema).await },
+        )),
+    })
 });

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::keyring::{KeyRing, KeyRingError};
-use crate::store::{RefreshRecord, Rotation, RotationRequest, Store};
+use crate::store::{RefreshRecord, Rotation, RotationRequest, Store, StoreError};
 use crate::token::{FamilyId, RefreshToken, random};
 use crate::{AccessClaims, AuthError, Authenticator};
 
@@ -118,8 +118,18 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             Some(doc) => KeyRing::open(&doc, &config.kek)?,
             None => {
                 let ring = KeyRing::generate(config.alg.clone(), config.clock.now())?;
-                store.save_key_ring(&ring.seal(&config.kek)?).await?;
-                ring
+                match store
+                    .save_key_ring(ring.version(), &ring.seal(&config.kek)?)
+                    .await
+                {
+                    Ok(()) => ring,
+                    // Another instance opening at the same moment stored its ring first.
+                    Err(StoreError::Conflict(_)) => KeyRing::open(
+                        &store.load_key_ring().await?.ok_or(KeyRingError::Missing)?,
+                        &config.kek,
+                    )?,
+                    Err(e) => return Err(e.into()),
+                }
             }
         };
         Ok(Self {
@@ -414,7 +424,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let purged = self.store.purge(now).await?;
         let prunable = self.ring().has_prunable(now, self.config.revoked_retention);
         if prunable {
-            self.change_ring(|_| Ok(())).await?;
+            self.change_ring(|_| Ok(true)).await?;
         }
         Ok(purged)
     }
@@ -427,7 +437,28 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     pub async fn rotate_keys(&self) -> Result<(), AuthError> {
         let now = self.now();
         let retire_for = self.config.access_ttl.saturating_add(self.config.leeway);
-        self.change_ring(|ring| ring.rotate(now, retire_for)).await
+        self.change_ring(|ring| ring.rotate(now, retire_for).map(|()| true))
+            .await
+            .map(drop)
+    }
+
+    /// Rotates the signing keys if the newest key of the stored ring is `interval` old or
+    /// older (see [`KeyRing::rotation_due`]); returns whether it did. Several instances
+    /// calling this on their own schedules rotate once per interval between them: the
+    /// first stores the rotation, the others find the ring fresh (and adopt it).
+    ///
+    /// # Errors
+    /// [`AuthError::KeyRing`]; [`AuthError::StoreUnavailable`].
+    pub async fn rotate_keys_if_due(&self, interval: Duration) -> Result<bool, AuthError> {
+        let now = self.now();
+        let retire_for = self.config.access_ttl.saturating_add(self.config.leeway);
+        self.change_ring(|ring| {
+            if !ring.rotation_due(now, interval) {
+                return Ok(false);
+            }
+            ring.rotate(now, retire_for).map(|()| true)
+        })
+        .await
     }
 
     /// Revokes a compromised signing key (see [`KeyRing::revoke`]) and stores the ring.
@@ -437,7 +468,9 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     /// [`AuthError::StoreUnavailable`].
     pub async fn revoke_key(&self, kid: &str) -> Result<(), AuthError> {
         let now = self.now();
-        self.change_ring(|ring| ring.revoke(kid, now)).await
+        self.change_ring(|ring| ring.revoke(kid, now).map(|()| true))
+            .await
+            .map(drop)
     }
 
     /// Reloads the key ring from the store (another instance may have rotated or revoked
@@ -476,25 +509,44 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         KeyRing::open_document(outer, &self.config.kek)
     }
 
+    /// Applies `change` to the newest stored ring and stores the result, unless `change`
+    /// answers `false` (nothing to do: the ring held is then refreshed from the store).
+    /// Another instance storing a ring in between (the store's compare-and-set answers
+    /// [`StoreError::Conflict`]) makes it start again from that ring, a few times.
     async fn change_ring(
         &self,
-        change: impl FnOnce(&mut KeyRing) -> Result<(), AuthError>,
-    ) -> Result<(), AuthError> {
+        mut change: impl FnMut(&mut KeyRing) -> Result<bool, AuthError>,
+    ) -> Result<bool, AuthError> {
+        /// Attempts before giving up: each lost race means another instance changed the
+        /// ring, which only a storm of concurrent key operations repeats this often.
+        const ATTEMPTS: usize = 8;
         let _one_at_a_time = self.ring_change.lock().await;
-        // The newest stored ring (another instance may have changed it), never an older one.
-        let mut next = self.stored_ring().await?;
-        change(&mut next)?;
-        next.prune(self.now(), self.config.revoked_retention);
-        next.bump();
-        // Stored first: a ring that is not durable is not used.
-        self.store
-            .save_key_ring(&next.seal(&self.config.kek)?)
-            .await?;
-        *self
-            .ring
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
-        Ok(())
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // The newest stored ring (another instance may have changed it), never older.
+            let mut next = self.stored_ring().await?;
+            let changed = change(&mut next)?;
+            if changed {
+                next.prune(self.now(), self.config.revoked_retention);
+                next.bump();
+                // Stored first: a ring that is not durable is not used.
+                match self
+                    .store
+                    .save_key_ring(next.version(), &next.seal(&self.config.kek)?)
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            *self
+                .ring
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+            return Ok(changed);
+        }
     }
 
     /// A copy of the key ring (states, public keys).

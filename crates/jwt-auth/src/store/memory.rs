@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use jws::NumericDate;
 
 use super::rotation::{self, Rotation, RotationRequest, RotationView, Writes};
-use super::{Found, RefreshRecord, Store, StoreError};
+use super::{Found, KEY_RING_VERSION, RefreshRecord, Store, StoreError};
 use crate::token::{FamilyId, TokenId};
 
 #[derive(Debug)]
@@ -21,7 +21,8 @@ struct Family {
 struct State {
     families: HashMap<FamilyId, Family>,
     records: HashMap<TokenId, RefreshRecord>,
-    key_ring: Option<String>,
+    /// The key ring's version and document.
+    key_ring: Option<(u64, String)>,
 }
 
 /// A [`Store`] in memory: one mutex makes every operation atomic.
@@ -149,13 +150,17 @@ impl Store for MemoryStore {
         Ok(revoked)
     }
 
-    async fn save_key_ring(&self, document: &str) -> Result<(), StoreError> {
-        self.lock()?.key_ring = Some(document.to_owned());
+    async fn save_key_ring(&self, version: u64, document: &str) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if state.key_ring.as_ref().is_some_and(|(v, _)| *v >= version) {
+            return Err(StoreError::Conflict(KEY_RING_VERSION));
+        }
+        state.key_ring = Some((version, document.to_owned()));
         Ok(())
     }
 
     async fn load_key_ring(&self) -> Result<Option<String>, StoreError> {
-        Ok(self.lock()?.key_ring.clone())
+        Ok(self.lock()?.key_ring.as_ref().map(|(_, d)| d.clone()))
     }
 
     async fn purge(&self, now: NumericDate) -> Result<u64, StoreError> {

@@ -23,7 +23,11 @@
 //!   un-revoked); records of a revoked family never rotate again.
 //! - [`Store::save_key_ring`] / [`Store::load_key_ring`] keep one opaque document (the
 //!   key ring, sealed and authenticated under the application's key-encryption key: a
-//!   store never needs to understand it, and cannot change it unnoticed).
+//!   store never needs to understand it, and cannot change it unnoticed) with its version.
+//!   A save is a compare-and-set: it stores the document only when no ring is stored or
+//!   the stored one has a lower version, and otherwise answers [`StoreError::Conflict`];
+//!   of several instances that change the ring at once, one wins and the others reload
+//!   and try again (no change is lost, none is applied twice).
 //! - [`Store::purge`] deletes what can no longer matter: records and families whose
 //!   absolute expiry has passed.
 //!
@@ -38,6 +42,8 @@ pub use crate::error::StoreError;
 use crate::token::{FamilyId, SecretHash, TokenId};
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 pub mod rotation;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -45,8 +51,14 @@ mod sqlite;
 pub use rotation::{Rotation, RotationRequest, RotationView, Writes};
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+
+/// What [`StoreError::Conflict`] names when a key ring of the same or a newer version is
+/// already stored.
+pub(crate) const KEY_RING_VERSION: &str = "a key ring of this version or a newer one";
 
 /// One refresh token, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +128,14 @@ pub trait Store: Send + Sync + 'static {
         now: NumericDate,
     ) -> impl Future<Output = Result<Vec<FamilyId>, StoreError>> + Send;
 
-    /// Replaces the stored key ring document.
-    fn save_key_ring(&self, document: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores the key ring document of `version`, if no ring is stored or the stored one's
+    /// version is lower; [`StoreError::Conflict`] otherwise (another instance stored that
+    /// version or a newer one first).
+    fn save_key_ring(
+        &self,
+        version: u64,
+        document: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The stored key ring document, if any.
     fn load_key_ring(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
@@ -164,8 +182,12 @@ impl<S: Store> Store for std::sync::Arc<S> {
         S::revoke_subject(self, subject, now)
     }
 
-    fn save_key_ring(&self, document: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
-        S::save_key_ring(self, document)
+    fn save_key_ring(
+        &self,
+        version: u64,
+        document: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        S::save_key_ring(self, version, document)
     }
 
     fn load_key_ring(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send {

@@ -14,7 +14,7 @@ use jws::NumericDate;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::rotation::{self, Rotation, RotationRequest, RotationView, Writes};
-use super::{Found, RefreshRecord, Store, StoreError};
+use super::{Found, KEY_RING_VERSION, RefreshRecord, Store, StoreError};
 use crate::token::{FamilyId, SecretHash, TokenId};
 
 /// The schema, one migration per version (`PRAGMA user_version`).
@@ -47,6 +47,9 @@ CREATE TABLE key_ring (
 ",
     r"
 ALTER TABLE refresh_tokens ADD COLUMN successor BLOB;
+",
+    r"
+ALTER TABLE key_ring ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 
@@ -365,17 +368,24 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn save_key_ring(&self, document: &str) -> Result<(), StoreError> {
+    async fn save_key_ring(&self, version: u64, document: &str) -> Result<(), StoreError> {
         let document = document.to_owned();
-        self.call(move |conn| {
-            conn.execute(
-                "INSERT INTO key_ring (id, document) VALUES (1, ?1) \
-                 ON CONFLICT (id) DO UPDATE SET document = excluded.document",
-                params![document],
-            )?;
-            Ok(())
-        })
-        .await
+        let version = i64::try_from(version).unwrap_or(i64::MAX);
+        let stored = self
+            .call(move |conn| {
+                // A compare-and-set: an equal or newer stored version wins.
+                conn.execute(
+                    "INSERT INTO key_ring (id, document, version) VALUES (1, ?1, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET document = excluded.document, \
+                     version = excluded.version WHERE key_ring.version < excluded.version",
+                    params![document, version],
+                )
+            })
+            .await?;
+        if stored == 0 {
+            return Err(StoreError::Conflict(KEY_RING_VERSION));
+        }
+        Ok(())
     }
 
     async fn load_key_ring(&self) -> Result<Option<String>, StoreError> {

@@ -57,3 +57,57 @@ pub fn request(id: &TokenId, now: u64, grace: u64) -> RotationRequest {
         successor_hash,
     }
 }
+
+/// `DATABASE_URL`, or `None` with a notice when it is unset locally; under `CI=true` a
+/// missing URL fails the test (`.ci/run` sets it).
+pub fn database_url() -> Option<String> {
+    service_url("DATABASE_URL", "PostgreSQL")
+}
+
+/// `REDIS_URL`, as [`database_url`].
+pub fn redis_url() -> Option<String> {
+    service_url("REDIS_URL", "Redis")
+}
+
+#[allow(clippy::print_stderr)]
+fn service_url(var: &str, service: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "CI=true but {var} is unset: .ci/run sets it ({service} on loopback)"
+            );
+            eprintln!("NOTICE: {var} is unset: skipping a test that needs {service}");
+            None
+        }
+    }
+}
+
+/// A fresh schema name for one test, so that tests run in parallel on one database.
+pub fn fresh_schema(prefix: &str) -> String {
+    let id = TokenId::random()
+        .unwrap()
+        .to_base64url()
+        .to_ascii_lowercase();
+    let id: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{prefix}_{id}")
+}
+
+/// Drops a test's schema (and everything in it).
+#[cfg(feature = "postgres")]
+pub async fn drop_schema(url: &str, schema: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let task = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = task.await;
+}
