@@ -9,7 +9,7 @@ use jws::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::deny::DenyList;
+use crate::deny::Revocations;
 use crate::error::TokenError;
 use crate::{AccessClaims, Audience, AuthError, Issuer};
 
@@ -45,7 +45,7 @@ pub struct Authenticator {
     keys: Keys,
     validation: Validation,
     clock: Arc<dyn Clock>,
-    deny_list: Option<Arc<DenyList>>,
+    deny_list: Option<Arc<dyn Revocations>>,
     decrypter: Option<Decrypter>,
 }
 
@@ -128,10 +128,17 @@ impl Authenticator {
         self
     }
 
-    /// Refuses the access tokens of sessions on this deny-list (in-process: see
-    /// [`DenyList`]). Build the list with this authenticator's leeway (60 s by default).
+    /// Refuses the access tokens of sessions and keys on this deny-list: an in-process
+    /// [`DenyList`](crate::DenyList), or a shared one (`RedisDenyList`, feature `redis`).
+    /// Build the list with this authenticator's leeway (60 s by default).
     #[must_use]
-    pub fn with_deny_list(mut self, list: Arc<DenyList>) -> Self {
+    pub fn with_deny_list<R: Revocations>(self, list: Arc<R>) -> Self {
+        self.with_revocations(list)
+    }
+
+    /// As [`Authenticator::with_deny_list`], for a list already behind a trait object.
+    #[must_use]
+    pub fn with_revocations(mut self, list: Arc<dyn Revocations>) -> Self {
         self.deny_list = Some(list);
         self
     }
@@ -226,9 +233,12 @@ impl Authenticator {
             let claims = verified.claims();
             // `iat` is required by the validation; a token without one is refused anyway.
             let issued_at = claims.iat.unwrap_or(NumericDate::MAX);
-            if list.is_denied(&claims.custom.sid, issued_at, self.clock.now()) {
-                return Err(AuthError::SessionRevoked);
-            }
+            list.check(
+                &claims.custom.sid,
+                verified.kid(),
+                issued_at,
+                self.clock.now(),
+            )?;
         }
         Ok(verified)
     }

@@ -13,6 +13,8 @@ pub enum TokenError {
     Signature(jws::Error),
     /// The encrypted (nested) token was refused before its signature was checked.
     Encryption(jwe::Error),
+    /// The token was signed by a key that has been revoked (it is on the deny-list).
+    KeyRevoked,
 }
 
 impl fmt::Display for TokenError {
@@ -21,6 +23,7 @@ impl fmt::Display for TokenError {
             Self::NotBearer => f.write_str("not a Bearer token"),
             Self::Signature(e) => e.fmt(f),
             Self::Encryption(e) => write!(f, "nested token: {e}"),
+            Self::KeyRevoked => f.write_str("signed by a revoked key"),
         }
     }
 }
@@ -28,7 +31,7 @@ impl fmt::Display for TokenError {
 impl std::error::Error for TokenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::NotBearer => None,
+            Self::NotBearer | Self::KeyRevoked => None,
             Self::Signature(e) => Some(e),
             Self::Encryption(e) => Some(e),
         }

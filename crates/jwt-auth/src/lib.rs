@@ -50,7 +50,9 @@ pub use authority::{
 };
 pub use clock::ManualClock;
 pub use cookie::CookieError;
-pub use deny::DenyList;
+pub use deny::{DenyList, Revocations, RevokeFuture};
+#[cfg(feature = "redis")]
+pub use deny::{RedisDenyList, RedisDenyListOptions};
 pub use error::{AuthError, TokenError};
 pub use keyring::{KeyEncryptionKey, KeyRing, KeyRingError, KeyState};
 pub use party::{Audience, Issuer};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jwe::{EncryptionAlgorithm, EncryptionKey};
 use jws::{Algorithm, Clock, SystemClock, Validation};
 
-use crate::deny::DenyList;
+use crate::deny::Revocations;
 use crate::keyring::KeyEncryptionKey;
 use crate::{Audience, Issuer};
 
@@ -37,7 +37,7 @@ pub struct AuthorityConfig {
     pub(super) revoked_retention: u64,
     pub(super) encrypt_to: Option<(EncryptionKey, EncryptionAlgorithm)>,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) deny_list: Option<Arc<DenyList>>,
+    pub(super) deny_list: Option<Arc<dyn Revocations>>,
     pub(super) kek: KeyEncryptionKey,
 }
 
@@ -153,10 +153,18 @@ impl AuthorityConfig {
         self
     }
 
-    /// Lists the sessions of logouts and of detected reuse in `list`, shared with the
-    /// [`Authenticator`](crate::Authenticator)s that should refuse their access tokens.
+    /// Lists the sessions of logouts and of detected reuse, and revoked keys, in `list`,
+    /// shared with the [`Authenticator`](crate::Authenticator)s that should refuse their
+    /// access tokens: an in-process [`DenyList`](crate::DenyList) or a shared one
+    /// (`RedisDenyList`, feature `redis`).
     #[must_use]
-    pub fn with_deny_list(mut self, list: Arc<DenyList>) -> Self {
+    pub fn with_deny_list<R: Revocations>(self, list: Arc<R>) -> Self {
+        self.with_revocations(list)
+    }
+
+    /// As [`AuthorityConfig::with_deny_list`], for a list already behind a trait object.
+    #[must_use]
+    pub fn with_revocations(mut self, list: Arc<dyn Revocations>) -> Self {
         self.deny_list = Some(list);
         self
     }

@@ -292,10 +292,12 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         Ok((token, exp))
     }
 
-    fn deny(&self, family: &FamilyId, now: NumericDate) {
+    /// Lists a revoked session on the deny-list, if there is one.
+    async fn deny(&self, family: &FamilyId, now: NumericDate) -> Result<(), AuthError> {
         if let Some(list) = &self.config.deny_list {
-            list.deny(family.as_str(), now);
+            list.revoke_session(family.as_str(), now).await?;
         }
+        Ok(())
     }
 
     /// Looks a presented refresh token up and checks its secret in constant time.
@@ -356,10 +358,15 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
                 Ok(self.pair(access, next_token, &next, (family, session.scope), now))
             }
             Rotation::Reused => {
-                self.deny(&record.family, now);
+                self.deny(&record.family, now).await?;
                 Err(AuthError::RefreshTokenReused)
             }
-            Rotation::Revoked => Err(AuthError::Revoked),
+            Rotation::Revoked => {
+                // Listed again (idempotent): had listing failed when the session was
+                // revoked, the client's retry lands here and lists it now.
+                self.deny(&record.family, now).await?;
+                Err(AuthError::Revoked)
+            }
             Rotation::Expired => Err(AuthError::RefreshTokenExpired),
             Rotation::NotFound => Err(AuthError::InvalidRefreshToken),
         }
@@ -374,8 +381,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let now = self.now();
         let (found, _secret) = self.check(refresh_token).await?;
         self.store.revoke_family(&found.record.family, now).await?;
-        self.deny(&found.record.family, now);
-        Ok(())
+        self.deny(&found.record.family, now).await
     }
 
     /// Logs `subject` out everywhere: every session revoked. Returns the sessions revoked.
@@ -386,7 +392,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let now = self.now();
         let revoked = self.store.revoke_subject(subject, now).await?;
         for family in &revoked {
-            self.deny(family, now);
+            self.deny(family, now).await?;
         }
         Ok(revoked)
     }
@@ -469,8 +475,13 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
     pub async fn revoke_key(&self, kid: &str) -> Result<(), AuthError> {
         let now = self.now();
         self.change_ring(|ring| ring.revoke(kid, now).map(|()| true))
-            .await
-            .map(drop)
+            .await?;
+        // Resource servers on the shared deny-list refuse its tokens at once, whatever
+        // JWK Set they hold in cache.
+        if let Some(list) = &self.config.deny_list {
+            list.revoke_key(kid, now).await?;
+        }
+        Ok(())
     }
 
     /// Reloads the key ring from the store (another instance may have rotated or revoked
@@ -577,7 +588,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let authenticator = Authenticator::new(&set, &self.config.issuer, audience)?
             .with_clock(std::sync::Arc::clone(&self.config.clock));
         Ok(match &self.config.deny_list {
-            Some(list) => authenticator.with_deny_list(std::sync::Arc::clone(list)),
+            Some(list) => authenticator.with_revocations(std::sync::Arc::clone(list)),
             None => authenticator,
         })
     }

@@ -1,23 +1,75 @@
-//! The deny-list of logged-out sessions ([`DenyList`]).
+//! Revocations the verify path consults: the [`Revocations`] trait, the in-process
+//! [`DenyList`] and (feature `redis`) the shared [`RedisDenyList`].
 
 use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use jws::NumericDate;
 
+use crate::error::{AuthError, StoreError, TokenError};
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisDenyList, RedisDenyListOptions};
+
+/// What [`Revocations::revoke_session`] and [`Revocations::revoke_key`] return.
+pub type RevokeFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+
+/// Revoked sessions and signing keys, as an [`Authority`](crate::Authority) records them
+/// and an [`Authenticator`](crate::Authenticator) consults them.
+///
+/// The issuer side is asynchronous and fallible (a shared list is written over the
+/// network: the logout fails, and can be retried, when the revocation was not recorded);
+/// the verify side is synchronous and local (a shared list answers from its in-process
+/// mirror, and refuses every token while that mirror is not known to be current).
+pub trait Revocations: Send + Sync + std::fmt::Debug + 'static {
+    /// Records that session `sid` was revoked at `now`: its access tokens are refused
+    /// until they have all expired. Idempotent.
+    fn revoke_session<'a>(&'a self, sid: &'a str, now: NumericDate) -> RevokeFuture<'a>;
+
+    /// Records that signing key `kid` was revoked at `now`: tokens it signed are refused
+    /// until they have all expired. Idempotent.
+    fn revoke_key<'a>(&'a self, kid: &'a str, now: NumericDate) -> RevokeFuture<'a>;
+
+    /// Checks an access token of session `sid`, signed by `kid`, issued at `issued_at`.
+    ///
+    /// # Errors
+    /// [`AuthError::SessionRevoked`]; [`AuthError::InvalidToken`] with
+    /// [`TokenError::KeyRevoked`]; [`AuthError::StoreUnavailable`] when the list cannot
+    /// tell (a shared list whose mirror is stale: fail closed).
+    fn check(
+        &self,
+        sid: &str,
+        kid: Option<&str>,
+        issued_at: NumericDate,
+        now: NumericDate,
+    ) -> Result<(), AuthError>;
+}
+
+/// What a list holds: a session or a signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Listed {
+    Session(String),
+    Key(String),
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    /// Listed sessions: when listed, and until when.
-    entries: HashMap<String, (NumericDate, NumericDate)>,
+    /// Listed sessions and keys: when listed, and until when.
+    entries: HashMap<Listed, (NumericDate, NumericDate)>,
     /// The same entries by expiry, to expire and evict in order.
-    order: BTreeSet<(NumericDate, String)>,
+    order: BTreeSet<(NumericDate, Listed)>,
     /// After evictions: tokens issued at or before `.0` are refused until `.1`.
     floor: Option<(NumericDate, NumericDate)>,
     evicted: u64,
 }
 
-/// Revoked session ids, each until the last access token of its session has expired.
+/// Revoked session ids (and signing keys), each until the last access token of its session
+/// (or signed by it) has expired.
 ///
 /// A bounded, in-process deny-list of logged-out sessions, so that resource servers can
 /// refuse the access tokens of a session before they expire.
@@ -25,12 +77,14 @@ struct Inner {
 /// Access tokens are checked without any lookup, so a logout cannot recall them: they stay
 /// valid until `exp` (plus the verifier's leeway), 30 minutes by default. Where that is too
 /// long, share a `DenyList` between the [`Authority`](crate::Authority) (which adds a
-/// session's `sid` on logout and on refresh-token reuse) and the
-/// [`Authenticator`](crate::Authenticator) (which refuses tokens of listed sessions).
+/// session's `sid` on logout and on refresh-token reuse, and a key's `kid` when it is
+/// revoked) and the [`Authenticator`](crate::Authenticator) (which refuses tokens of listed
+/// sessions and keys).
 ///
 /// **It lives in this process's memory.** It serves an issuer and resource servers that run
 /// in the same process; it is not shared between instances and is empty after a restart.
-/// Several instances need a shared list (Redis), which the distributed stores provide.
+/// Several instances share a [`RedisDenyList`] (feature `redis`), which keeps one of these
+/// as its local mirror.
 ///
 /// # Bounded, and closed when full
 ///
@@ -79,16 +133,26 @@ impl DenyList {
 
     /// Lists a session from `now` on.
     pub fn deny(&self, sid: &str, now: NumericDate) {
+        self.list(Listed::Session(sid.to_owned()), now);
+    }
+
+    /// Lists a revoked signing key from `now` on: tokens it signed are refused until the
+    /// last of them has expired.
+    pub fn deny_key(&self, kid: &str, now: NumericDate) {
+        self.list(Listed::Key(kid.to_owned()), now);
+    }
+
+    fn list(&self, what: Listed, now: NumericDate) {
         let until = now.saturating_add(self.keep_for);
         let mut inner = self.lock();
         Self::expire(&mut inner, now);
-        // A session already listed keeps its entry: no access token of a revoked session
-        // is issued after its first listing, so the first expiry covers them all.
-        if inner.entries.contains_key(sid) {
+        // An entry already listed keeps its expiry: no access token of a revoked session
+        // (or key) is issued after its first listing, so the first expiry covers them all.
+        if inner.entries.contains_key(&what) {
             return;
         }
-        inner.entries.insert(sid.to_owned(), (now, until));
-        inner.order.insert((until, sid.to_owned()));
+        inner.entries.insert(what.clone(), (now, until));
+        inner.order.insert((until, what));
         while inner.entries.len() > self.capacity {
             let Some((until, oldest)) = inner.order.pop_first() else {
                 break;
@@ -107,25 +171,40 @@ impl DenyList {
     #[must_use]
     pub fn is_denied(&self, sid: &str, issued_at: NumericDate, now: NumericDate) -> bool {
         let inner = self.lock();
-        if inner
+        Self::listed(&inner, &Listed::Session(sid.to_owned()), now)
+            || Self::floored(&inner, issued_at, now)
+    }
+
+    /// Whether a token signed by key `kid` and issued at `issued_at` is refused at `now`
+    /// because the key is listed (or, as for sessions, dropped for lack of room).
+    #[must_use]
+    pub fn is_key_denied(&self, kid: &str, issued_at: NumericDate, now: NumericDate) -> bool {
+        let inner = self.lock();
+        Self::listed(&inner, &Listed::Key(kid.to_owned()), now)
+            || Self::floored(&inner, issued_at, now)
+    }
+
+    fn listed(inner: &Inner, what: &Listed, now: NumericDate) -> bool {
+        inner
             .entries
-            .get(sid)
+            .get(what)
             .is_some_and(|(_, until)| *until > now)
-        {
-            return true;
-        }
+    }
+
+    fn floored(inner: &Inner, issued_at: NumericDate, now: NumericDate) -> bool {
         inner
             .floor
             .is_some_and(|(issued, until)| now < until && issued_at <= issued)
     }
 
-    /// How many sessions are listed (expired ones may linger until the next `deny`).
+    /// How many sessions and keys are listed (expired ones may linger until the next
+    /// `deny`).
     #[must_use]
     pub fn len(&self) -> usize {
         self.lock().entries.len()
     }
 
-    /// Whether no session is listed.
+    /// Whether nothing is listed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.lock().entries.is_empty()
@@ -141,13 +220,41 @@ impl DenyList {
         while let Some((until, _)) = inner.order.first()
             && *until <= now
         {
-            if let Some((_, sid)) = inner.order.pop_first() {
-                inner.entries.remove(&sid);
+            if let Some((_, what)) = inner.order.pop_first() {
+                inner.entries.remove(&what);
             }
         }
         if inner.floor.is_some_and(|(_, until)| until <= now) {
             inner.floor = None;
         }
+    }
+}
+
+impl Revocations for DenyList {
+    fn revoke_session<'a>(&'a self, sid: &'a str, now: NumericDate) -> RevokeFuture<'a> {
+        self.deny(sid, now);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn revoke_key<'a>(&'a self, kid: &'a str, now: NumericDate) -> RevokeFuture<'a> {
+        self.deny_key(kid, now);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn check(
+        &self,
+        sid: &str,
+        kid: Option<&str>,
+        issued_at: NumericDate,
+        now: NumericDate,
+    ) -> Result<(), AuthError> {
+        if self.is_denied(sid, issued_at, now) {
+            return Err(AuthError::SessionRevoked);
+        }
+        if kid.is_some_and(|kid| self.is_key_denied(kid, issued_at, now)) {
+            return Err(AuthError::InvalidToken(TokenError::KeyRevoked));
+        }
+        Ok(())
     }
 }
 
@@ -219,5 +326,31 @@ mod tests {
         assert!(!list.is_denied("x", at(0), at(2000)));
         assert!(!list.is_denied("c", at(1100), at(2000)));
         assert_eq!(list.len(), 1);
+    }
+
+    #[test]
+    fn keys_are_listed_apart_from_sessions() {
+        let list = DenyList::new(10, Duration::from_secs(100), Duration::from_secs(0));
+        list.deny_key("k1", at(1000));
+        assert!(list.is_key_denied("k1", at(999), at(1000)));
+        assert!(list.is_key_denied("k1", at(1000), at(1099)));
+        assert!(!list.is_key_denied("k1", at(1000), at(1100)));
+        assert!(
+            !list.is_denied("k1", at(999), at(1000)),
+            "a kid is no session"
+        );
+        assert!(!list.is_key_denied("k2", at(999), at(1000)));
+        assert!(matches!(
+            list.check("s", Some("k1"), at(999), at(1000)),
+            Err(AuthError::InvalidToken(TokenError::KeyRevoked))
+        ));
+        list.deny("s", at(1000));
+        assert!(matches!(
+            list.check("s", Some("k1"), at(999), at(1000)),
+            Err(AuthError::SessionRevoked)
+        ));
+        assert!(list.check("t", Some("k2"), at(999), at(1000)).is_ok());
+        assert!(list.check("t", None, at(999), at(1000)).is_ok());
+        assert_eq!(list.len(), 2);
     }
 }
