@@ -11,14 +11,13 @@ use axum::routing::get;
 use http::{HeaderValue, StatusCode, header};
 use jwt_auth::cookie::CookieOptions;
 use jwt_auth::jws::Algorithm;
-use jwt_auth::{
-    Audience, Authority, AuthorityConfig, DenyList, Issuer, KeyEncryptionKey, SqliteStore,
-};
+use jwt_auth::{Audience, Authority, AuthorityConfig, Issuer, KeyEncryptionKey, Revocations};
 use jwt_auth_axum::issuer::{Grant, LoginAttempt, LoginError};
 use jwt_auth_axum::{Auth, Authenticated, IssuerConfig, issuer_router};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Serve;
+use crate::store::AnyStore;
 use crate::throttle::{DEFAULT_CAPACITY, Throttle};
 use crate::users::Users;
 
@@ -30,7 +29,7 @@ pub(crate) struct UserClaims {
 }
 
 /// The store: shared so that shutdown can close it once the server is done.
-pub(crate) type SharedStore = Arc<SqliteStore>;
+pub(crate) type SharedStore = Arc<AnyStore>;
 pub(crate) type ServerAuthority = Authority<SharedStore, UserClaims>;
 
 /// A built server.
@@ -51,13 +50,13 @@ const APP_CSS: &str = include_str!("page/app.css");
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// Builds the server on an open store.
-pub(crate) async fn build(
+/// Opens the authority (its key ring) on an open store.
+pub(crate) async fn open_authority(
     serve: &Serve,
     store: SharedStore,
-    users: Users,
     kek: KeyEncryptionKey,
-) -> Result<App, String> {
+    deny: Arc<dyn Revocations>,
+) -> Result<ServerAuthority, String> {
     let issuer_url = serve.issuer();
     let issuer = Issuer::new(&issuer_url);
     let audience = Audience::new(serve.audience.as_deref().unwrap_or(&issuer_url));
@@ -68,23 +67,28 @@ pub(crate) async fn build(
             serve.algorithm
         ));
     }
-    let deny = Arc::new(DenyList::new(
-        100_000,
-        serve.access_ttl,
-        jwt_auth::jws::Validation::DEFAULT_LEEWAY,
-    ));
-    let config = AuthorityConfig::new(issuer.clone(), audience.clone(), kek)
+    let config = AuthorityConfig::new(issuer, audience, kek)
         .with_algorithm(alg)
         .with_access_ttl(serve.access_ttl)
         .with_refresh_ttl(serve.refresh_ttl)
         .with_refresh_idle(serve.refresh_idle)
         .with_grace_period(serve.refresh_grace)
-        .with_deny_list(Arc::clone(&deny));
-    let authority = Arc::new(
-        Authority::open(config, store)
-            .await
-            .map_err(|e| format!("cannot open the key ring: {e}"))?,
-    );
+        .with_revocations(deny);
+    Authority::open(config, store)
+        .await
+        .map_err(|e| format!("cannot open the key ring: {e}"))
+}
+
+/// Builds the server on an open store.
+pub(crate) async fn build(
+    serve: &Serve,
+    store: SharedStore,
+    users: Users,
+    kek: KeyEncryptionKey,
+    deny: Arc<dyn Revocations>,
+) -> Result<App, String> {
+    let issuer_url = serve.issuer();
+    let authority = Arc::new(open_authority(serve, store, kek, deny).await?);
     let auth = Auth::new(Arc::new(
         authority.authenticator().map_err(|e| e.to_string())?,
     ))
@@ -291,27 +295,36 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Rotates the signing keys every `interval` and purges expired sessions hourly, until
-/// `stop` fires; after each rotation the server's own authenticator follows.
+/// Until `stop` fires: every `reload`, reads the key ring back from the store and rotates
+/// it when `rotation` has passed since the last rotation (by any instance: the store's
+/// compare-and-set makes it one rotation per interval between them); purges expired
+/// sessions hourly. Whenever the ring changed, the server's own authenticator follows.
 pub(crate) async fn maintain(
     app: Keys,
-    interval: Duration,
+    rotation: Duration,
+    reload: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut rotate = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    let reload = reload.max(Duration::from_millis(100));
+    let mut keys = tokio::time::interval_at(tokio::time::Instant::now() + reload, reload);
+    keys.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let purge_every = Duration::from_secs(3600);
     let mut purge =
         tokio::time::interval_at(tokio::time::Instant::now() + purge_every, purge_every);
     loop {
         tokio::select! {
             _ = stop.changed() => return,
-            _ = rotate.tick() => {
-                match app.authority.rotate_keys().await {
-                    Ok(()) => {
-                        tracing::info!("signing keys rotated");
-                        app.refresh_authenticator();
-                    }
-                    Err(e) => tracing::warn!(error = %e, "key rotation failed; retrying at the next interval"),
+            _ = keys.tick() => {
+                let before = app.authority.key_ring().version();
+                match app.authority.rotate_keys_if_due(rotation).await {
+                    Ok(true) => tracing::info!("signing keys rotated"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "key ring reload failed; retrying"),
+                }
+                let after = app.authority.key_ring().version();
+                if after != before {
+                    tracing::info!(version = after, "key ring changed");
+                    app.refresh_authenticator();
                 }
             }
             _ = purge.tick() => {

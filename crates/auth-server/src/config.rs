@@ -25,7 +25,8 @@ pub(crate) struct Cli {
 /// What both serving and user management need.
 #[derive(Debug, Args)]
 pub(crate) struct Common {
-    /// The database: `sqlite://PATH` or a file path; created on first start.
+    /// The database: `sqlite://PATH` or a file path (created on first start), or
+    /// `postgres://USER@HOST:PORT/DB` (shared by several instances).
     #[arg(
         long,
         env = "JOSE_AUTH_DATABASE",
@@ -33,6 +34,54 @@ pub(crate) struct Common {
         global = true
     )]
     pub(crate) database: String,
+    /// Redis for the deny-list shared by several instances (`redis://HOST:PORT/DB`):
+    /// logouts and revoked keys are refused everywhere within a second. Without it the
+    /// deny-list is this process's own.
+    #[arg(long, env = "JOSE_AUTH_REDIS", global = true)]
+    pub(crate) redis: Option<String>,
+    /// The key prefix of the shared deny-list in Redis.
+    #[arg(
+        long,
+        env = "JOSE_AUTH_REDIS_PREFIX",
+        default_value = "jose-auth:deny",
+        global = true
+    )]
+    pub(crate) redis_prefix: String,
+}
+
+/// Where the server keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Database {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// What to log: the path, or the URL without its password.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+/// A URL with the password of its user info replaced by `***`.
+pub(crate) fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            let hidden = if user_info.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// How the server serves.
@@ -93,6 +142,10 @@ pub(crate) struct Serve {
     /// The throttling window.
     #[arg(long, env = "JOSE_AUTH_THROTTLE_WINDOW", default_value = "15m", value_parser = duration)]
     pub(crate) throttle_window: Duration,
+    /// How often the key ring is read back from the database, so that rotations and
+    /// revocations made by other instances (or `key revoke`) are followed.
+    #[arg(long, env = "JOSE_AUTH_KEY_RELOAD", default_value = "2s", value_parser = duration)]
+    pub(crate) key_reload: Duration,
 }
 
 /// Subcommands.
@@ -104,6 +157,26 @@ pub(crate) enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage the signing keys (running instances follow within --key-reload).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+/// Key management.
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Lists the keys of the ring and their states.
+    List,
+    /// Rotates now: the next key signs, the active one retires.
+    Rotate,
+    /// Revokes a compromised key: its tokens are refused (at once by every instance on
+    /// the same --redis, and by each instance once it reloads the ring).
+    Revoke {
+        /// The key's `kid`.
+        kid: String,
     },
 }
 
@@ -119,22 +192,25 @@ pub(crate) enum UserCommand {
 }
 
 impl Common {
-    /// The database file.
-    pub(crate) fn database_path(&self) -> Result<PathBuf, String> {
+    /// The database: a SQLite file or a PostgreSQL URL.
+    pub(crate) fn database(&self) -> Result<Database, String> {
+        if self.database.starts_with("postgres://") || self.database.starts_with("postgresql://") {
+            return Ok(Database::Postgres(self.database.clone()));
+        }
         let path = self
             .database
             .strip_prefix("sqlite://")
             .unwrap_or(&self.database);
         if path.contains("://") {
             return Err(format!(
-                "unsupported database URL scheme in {:?}: this build stores in SQLite (sqlite://PATH)",
+                "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://...",
                 self.database.split("://").next().unwrap_or_default()
             ));
         }
         if path.is_empty() {
             return Err("the database path is empty".into());
         }
-        Ok(PathBuf::from(path))
+        Ok(Database::Sqlite(PathBuf::from(path)))
     }
 }
 
@@ -189,14 +265,46 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        let common = |d: &str| Common { database: d.into() };
+        let common = |d: &str| Common {
+            database: d.into(),
+            redis: None,
+            redis_prefix: String::new(),
+        };
         assert_eq!(
-            common("sqlite://a/b.db").database_path(),
-            Ok(PathBuf::from("a/b.db"))
+            common("sqlite://a/b.db").database(),
+            Ok(Database::Sqlite(PathBuf::from("a/b.db")))
         );
-        assert_eq!(common("x.db").database_path(), Ok(PathBuf::from("x.db")));
-        assert!(common("postgres://db/test").database_path().is_err());
-        assert!(common("sqlite://").database_path().is_err());
+        assert_eq!(
+            common("x.db").database(),
+            Ok(Database::Sqlite(PathBuf::from("x.db")))
+        );
+        for url in ["postgres://db/test", "postgresql://u:p@db:5432/test"] {
+            assert_eq!(common(url).database(), Ok(Database::Postgres(url.into())));
+        }
+        assert!(common("mysql://db/test").database().is_err());
+        assert!(common("sqlite://").database().is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_password("postgres://ann:s3cret@db:5432/test"),
+            "postgres://ann:***@db:5432/test"
+        );
+        assert_eq!(
+            redact_password("redis://:s3cret@cache/0"),
+            "redis://:***@cache/0"
+        );
+        assert_eq!(
+            redact_password("postgres://ann@db/test"),
+            "postgres://ann@db/test"
+        );
+        assert_eq!(redact_password("postgres://db/a@b"), "postgres://db/a@b");
+        assert_eq!(redact_password("plain"), "plain");
+        assert_eq!(
+            Database::Postgres("postgres://a:b@h/d".into()).describe(),
+            "postgres://a:***@h/d"
+        );
     }
 
     #[test]

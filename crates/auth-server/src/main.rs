@@ -3,22 +3,26 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use jwt_auth::SqliteStore;
+use jwt_auth::{
+    DenyList, PostgresStore, RedisDenyList, RedisDenyListOptions, Revocations, SqliteStore,
+};
 use tracing_subscriber::EnvFilter;
 use zeroize::Zeroizing;
 
 mod app;
 mod config;
 mod kek;
+mod store;
 mod throttle;
 mod users;
 
-use config::{Cli, Command, Common, Serve, UserCommand};
+use config::{Cli, Command, Common, Database, KeyCommand, Serve, UserCommand};
+use store::AnyStore;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
         Some(Command::User {
             command: UserCommand::Add { name },
         }) => add_user(&cli.common, name),
+        Some(Command::Key { command }) => keys(&cli.common, &cli.serve, command),
         None | Some(Command::Serve) => serve(&cli.common, &cli.serve),
     };
     match result {
@@ -72,37 +77,51 @@ fn read_password(name: &str) -> Result<Zeroizing<String>, String> {
     Ok(trimmed)
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+async fn open_users(database: &Database) -> Result<users::Users, String> {
+    match database {
+        Database::Sqlite(path) => users::Users::open(path),
+        Database::Postgres(url) => users::Users::open_postgres(url).await,
+    }
+    .map_err(|e| e.to_string())
+}
+
 fn add_user(common: &Common, name: &str) -> Result<(), String> {
-    let path = common.database_path()?;
+    let database = common.database()?;
     let password = read_password(name)?;
-    let users = users::Users::open(&path).map_err(|e| e.to_string())?;
-    let id = users.add(name, &password).map_err(|e| e.to_string())?;
+    let id = runtime()?.block_on(async {
+        let users = open_users(&database).await?;
+        users.add(name, &password).await.map_err(|e| e.to_string())
+    })?;
     #[allow(clippy::print_stdout)]
     {
-        println!("added user {name} (id {id}) to {}", path.display());
+        println!("added user {name} (id {id}) to {}", database.describe());
     }
     Ok(())
 }
 
-fn kek_path(serve: &Serve, database: &Path) -> PathBuf {
-    serve.kek_file.clone().unwrap_or_else(|| {
-        let mut name = database.as_os_str().to_owned();
-        name.push(".kek");
-        PathBuf::from(name)
+/// The key-encryption key's file: as configured, else beside the SQLite file, else
+/// `jose-auth.kek` (every instance on one PostgreSQL database needs the same key: give
+/// them the same file or `JOSE_AUTH_KEK`).
+fn kek_path(serve: &Serve, database: &Database) -> PathBuf {
+    serve.kek_file.clone().unwrap_or_else(|| match database {
+        Database::Sqlite(path) => {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".kek");
+            PathBuf::from(name)
+        }
+        Database::Postgres(_) => PathBuf::from("jose-auth.kek"),
     })
 }
 
-fn serve(common: &Common, serve: &Serve) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(run(common, serve))
-}
-
-async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
-    let path = common.database_path()?;
-    let kek_file = kek_path(serve, &path);
+fn load_kek(serve: &Serve, database: &Database) -> Result<jwt_auth::KeyEncryptionKey, String> {
+    let kek_file = kek_path(serve, database);
     let env_kek = std::env::var(kek::KEK_VAR).ok().map(Zeroizing::new);
     let (kek, source) = kek::load(env_kek.as_deref().map(String::as_str), &kek_file)?;
     drop(env_kek);
@@ -116,9 +135,74 @@ async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
             tracing::info!("key-encryption key taken from {}", kek::KEK_VAR);
         }
     }
-    let users = users::Users::open(&path).map_err(|e| e.to_string())?;
-    let store = Arc::new(SqliteStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
-    let app = app::build(serve, Arc::clone(&store), users, kek).await?;
+    Ok(kek)
+}
+
+async fn open_store(database: &Database) -> Result<AnyStore, String> {
+    match database {
+        Database::Sqlite(path) => SqliteStore::open(path)
+            .map(AnyStore::Sqlite)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Database::Postgres(url) => PostgresStore::connect(url)
+            .await
+            .map(AnyStore::Postgres)
+            .map_err(|e| format!("{}: {e}", database.describe())),
+    }
+}
+
+/// The deny-list: shared through Redis with `--redis`, else this process's own.
+async fn open_deny_list(common: &Common, serve: &Serve) -> Result<Arc<dyn Revocations>, String> {
+    let leeway = jwt_auth::jws::Validation::DEFAULT_LEEWAY;
+    Ok(match &common.redis {
+        Some(url) => RedisDenyList::connect(
+            url,
+            serve.access_ttl,
+            leeway,
+            RedisDenyListOptions::new().with_prefix(&common.redis_prefix),
+        )
+        .await
+        .map_err(|e| format!("{}: {e}", config::redact_password(url)))?,
+        None => Arc::new(DenyList::new(100_000, serve.access_ttl, leeway)),
+    })
+}
+
+fn keys(common: &Common, serve: &Serve, command: &KeyCommand) -> Result<(), String> {
+    let database = common.database()?;
+    runtime()?.block_on(async {
+        let kek = load_kek(serve, &database)?;
+        let store = Arc::new(open_store(&database).await?);
+        let deny = open_deny_list(common, serve).await?;
+        let authority = app::open_authority(serve, store, kek, deny).await?;
+        match command {
+            KeyCommand::List => {}
+            KeyCommand::Rotate => authority.rotate_keys().await.map_err(|e| e.to_string())?,
+            KeyCommand::Revoke { kid } => {
+                authority.revoke_key(kid).await.map_err(|e| e.to_string())?;
+            }
+        }
+        let ring = authority.key_ring();
+        #[allow(clippy::print_stdout)]
+        {
+            println!("key ring version {}", ring.version());
+            for (kid, state) in ring.states() {
+                println!("{kid}\t{state:?}");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn serve(common: &Common, serve: &Serve) -> Result<(), String> {
+    runtime()?.block_on(run(common, serve))
+}
+
+async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
+    let database = common.database()?;
+    let kek = load_kek(serve, &database)?;
+    let users = open_users(&database).await?;
+    let store = Arc::new(open_store(&database).await?);
+    let deny = open_deny_list(common, serve).await?;
+    let app = app::build(serve, Arc::clone(&store), users, kek, deny).await?;
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", serve.listen))?;
@@ -128,7 +212,8 @@ async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
     tracing::info!(
         url = %format!("http://{local}/"),
         issuer = %app.issuer,
-        database = %path.display(),
+        database = %database.describe(),
+        shared_deny_list = common.redis.is_some(),
         access_ttl_secs = serve.access_ttl.as_secs(),
         "serving"
     );
@@ -140,7 +225,12 @@ async fn run(common: &Common, serve: &Serve) -> Result<(), String> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let app::App { router, keys, .. } = app;
     // The task holds the authority (and, through it, the store) until it stops.
-    let maintenance = tokio::spawn(app::maintain(keys, serve.key_rotation, stopped));
+    let maintenance = tokio::spawn(app::maintain(
+        keys,
+        serve.key_rotation,
+        serve.key_reload,
+        stopped,
+    ));
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

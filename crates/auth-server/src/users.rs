@@ -1,4 +1,5 @@
-//! Users: names and Argon2id password hashes in the server's SQLite file.
+//! Users: names and Argon2id password hashes, in the server's SQLite file or in PostgreSQL
+//! (table `jose_auth_users`, beside the store's tables).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,7 +25,7 @@ const MAX_NAME: usize = 64;
 #[derive(Debug)]
 pub(crate) enum UserError {
     /// The database failed.
-    Db(rusqlite::Error),
+    Db(Box<dyn std::error::Error + Send + Sync>),
     /// Hashing failed.
     Hash(String),
     /// The name is taken.
@@ -35,10 +36,14 @@ pub(crate) enum UserError {
     BadPassword,
 }
 
+
 impl std::fmt::Display for UserError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Db(e) => write!(f, "user database: {e}"),
+            Self::Db(e) => match e.source() {
+                Some(source) => write!(f, "user database: {e}: {source}"),
+                None => write!(f, "user database: {e}"),
+            },
             Self::Hash(e) => write!(f, "password hashing: {e}"),
             Self::Exists => f.write_str("a user of that name exists"),
             Self::BadName => write!(
@@ -54,7 +59,19 @@ impl std::error::Error for UserError {}
 
 impl From<rusqlite::Error> for UserError {
     fn from(e: rusqlite::Error) -> Self {
-        Self::Db(e)
+        Self::Db(Box::new(e))
+    }
+}
+
+impl From<tokio_postgres::Error> for UserError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(Box::new(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for UserError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Self::Db(Box::new(e))
     }
 }
 
@@ -88,10 +105,17 @@ fn matches(password: &str, stored: &str) -> bool {
     })
 }
 
+/// Where the user table lives.
+#[derive(Clone)]
+enum Backend {
+    Sqlite(Arc<Mutex<Connection>>),
+    Postgres(deadpool_postgres::Pool),
+}
+
 /// The user table.
 #[derive(Clone)]
 pub(crate) struct Users {
-    conn: Arc<Mutex<Connection>>,
+    backend: Backend,
     /// Bounds the hashes computed at once (each takes 19 MiB and tens of milliseconds).
     hashing: Arc<Semaphore>,
     /// Verified against for unknown names, so that they take as long as known ones.
@@ -104,38 +128,68 @@ impl std::fmt::Debug for Users {
     }
 }
 
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS users (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);";
+
+const PG_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS jose_auth_users (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at    BIGINT NOT NULL
+);";
+
 impl Users {
-    /// Opens (or creates) the table in the database at `path`.
+    /// Opens (or creates) the table in the SQLite database at `path`.
     pub(crate) fn open(path: &Path) -> Result<Self, UserError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS users (
-                id            TEXT PRIMARY KEY,
-                name          TEXT NOT NULL UNIQUE,
-                password_hash TEXT NOT NULL,
-                created_at    INTEGER NOT NULL
-            );",
-        )?;
+        conn.execute_batch(SCHEMA)?;
+        Self::with(Backend::Sqlite(Arc::new(Mutex::new(conn))))
+    }
+
+    /// Opens (or creates) the table in the PostgreSQL database at `url`.
+    pub(crate) async fn open_postgres(url: &str) -> Result<Self, UserError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| UserError::Db(e.to_string().into()))?;
+        let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(8)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(std::time::Duration::from_secs(5)))
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .build()
+            .map_err(|e| UserError::Db(Box::new(e)))?;
+        let client = pool.get().await?;
+        // Concurrent starts: CREATE TABLE IF NOT EXISTS can still collide in the catalog;
+        // an advisory lock makes them take turns.
+        client
+            .batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock(7401); {PG_SCHEMA} COMMIT;"
+            ))
+            .await?;
+        drop(client);
+        Self::with(Backend::Postgres(pool))
+    }
+
+    fn with(backend: Backend) -> Result<Self, UserError> {
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).map_err(|e| UserError::Hash(e.to_string()))?;
         let dummy = hash(&jwt_auth::jws::base64url::encode(random))?;
         let lanes = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            backend,
             hashing: Arc::new(Semaphore::new(lanes)),
             dummy: dummy.into(),
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Adds a user; returns its id.
-    pub(crate) fn add(&self, name: &str, password: &str) -> Result<String, UserError> {
+    pub(crate) async fn add(&self, name: &str, password: &str) -> Result<String, UserError> {
         if name.is_empty()
             || name.chars().count() > MAX_NAME
             || name.chars().any(|c| c.is_control() || c.is_whitespace())
@@ -152,15 +206,67 @@ impl Users {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let inserted = self.conn().execute(
-            "INSERT INTO users (id, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (name) DO NOTHING",
-            params![id, name, hashed, i64::try_from(now).unwrap_or(i64::MAX)],
-        )?;
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let inserted = match &self.backend {
+            Backend::Sqlite(conn) => conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .execute(
+                    "INSERT INTO users (id, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (name) DO NOTHING",
+                    params![id, name, hashed, now],
+                )?
+                .try_into()
+                .unwrap_or(0u64),
+            Backend::Postgres(pool) => {
+                pool.get()
+                    .await?
+                    .execute(
+                        "INSERT INTO jose_auth_users (id, name, password_hash, created_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+                        &[&id, &name, &hashed, &now],
+                    )
+                    .await?
+            }
+        };
         if inserted == 0 {
             return Err(UserError::Exists);
         }
         Ok(id)
+    }
+
+    /// The id and password hash of `name`.
+    async fn lookup(&self, name: &str) -> Result<Option<(String, String)>, UserError> {
+        match &self.backend {
+            Backend::Sqlite(conn) => {
+                let conn = Arc::clone(conn);
+                let name = name.to_owned();
+                tokio::task::spawn_blocking(move || {
+                    conn.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .query_row(
+                            "SELECT id, password_hash FROM users WHERE name = ?1",
+                            params![name],
+                            |row| Ok((row.get(0)?, row.get(1)?)),
+                        )
+                        .optional()
+                        .map_err(UserError::from)
+                })
+                .await
+                .map_err(|e| UserError::Hash(e.to_string()))?
+            }
+            Backend::Postgres(pool) => {
+                let row = pool
+                    .get()
+                    .await?
+                    .query_opt(
+                        "SELECT id, password_hash FROM jose_auth_users WHERE name = $1",
+                        &[&name],
+                    )
+                    .await?;
+                row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+            }
+        }
     }
 
     /// The user, when `name` exists and `password` is theirs. Unknown names cost a hash
@@ -175,28 +281,35 @@ impl Users {
             .acquire()
             .await
             .map_err(|e| UserError::Hash(e.to_string()))?;
-        let users = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let found: Option<(String, String)> = users
-                .conn()
-                .query_row(
-                    "SELECT id, password_hash FROM users WHERE name = ?1",
-                    params![name],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            Ok(match found {
-                Some((id, stored)) => {
-                    matches(password.expose(), &stored).then_some(User { id, name })
-                }
-                None => {
-                    let _ = matches(password.expose(), &users.dummy);
-                    None
-                }
-            })
+        let found = self.lookup(&name).await?;
+        let dummy = Arc::clone(&self.dummy);
+        tokio::task::spawn_blocking(move || match found {
+            Some((id, stored)) => matches(password.expose(), &stored).then_some(User { id, name }),
+            None => {
+                let _ = matches(password.expose(), &dummy);
+                None
+            }
         })
         .await
-        .map_err(|e| UserError::Hash(e.to_string()))?
+        .map_err(|e| UserError::Hash(e.to_string()))
+    }
+
+    /// The stored hash of `name` (tests).
+    #[cfg(test)]
+    fn stored_hash(&self, name: &str) -> Option<String> {
+        match &self.backend {
+            Backend::Sqlite(conn) => conn
+                .lock()
+                .unwrap()
+                .query_row(
+                    "SELECT password_hash FROM users WHERE name = ?1",
+                    params![name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .unwrap(),
+            Backend::Postgres(_) => None,
+        }
     }
 }
 
@@ -213,33 +326,33 @@ mod tests {
         let path = dir.join("users.db");
         let _ = std::fs::remove_file(&path);
         let users = Users::open(&path).unwrap();
-        let id = users.add("ann", "correct horse").unwrap();
+        let id = users.add("ann", "correct horse").await.unwrap();
         assert!(matches!(
-            users.add("ann", "another one"),
+            users.add("ann", "another one").await,
             Err(UserError::Exists)
         ));
         assert!(matches!(
-            users.add("", "correct horse"),
+            users.add("", "correct horse").await,
             Err(UserError::BadName)
         ));
         assert!(matches!(
-            users.add("a b", "correct horse"),
+            users.add("a b", "correct horse").await,
             Err(UserError::BadName)
         ));
         assert!(matches!(
-            users.add(&"a".repeat(65), "correct horse"),
+            users.add(&"a".repeat(65), "correct horse").await,
             Err(UserError::BadName)
         ));
-        users.add(&"a".repeat(64), "12345678").unwrap();
+        users.add(&"a".repeat(64), "12345678").await.unwrap();
         assert!(matches!(
-            users.add("bob", "1234567"),
+            users.add("bob", "1234567").await,
             Err(UserError::BadPassword)
         ));
         assert!(matches!(
-            users.add("bob", &"p".repeat(1025)),
+            users.add("bob", &"p".repeat(1025)).await,
             Err(UserError::BadPassword)
         ));
-        users.add("bob", &"p".repeat(1024)).unwrap();
+        users.add("bob", &"p".repeat(1024)).await.unwrap();
 
         let ok = users
             .verify("ann".into(), Password::new("correct horse".into()))
@@ -262,14 +375,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(unknown, None);
-        let stored: String = users
-            .conn()
-            .query_row(
-                "SELECT password_hash FROM users WHERE name = 'ann'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let stored = users.stored_hash("ann").unwrap();
         assert!(
             stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{stored}"
@@ -278,7 +384,7 @@ mod tests {
         drop(users);
         let again = Users::open(&path).unwrap();
         assert!(matches!(
-            again.add("ann", "correct horse"),
+            again.add("ann", "correct horse").await,
             Err(UserError::Exists)
         ));
         std::fs::remove_dir_all(&dir).unwrap();

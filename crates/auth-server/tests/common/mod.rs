@@ -56,6 +56,8 @@ pub fn add_user(database: &str, name: &str, password: &str) -> std::process::Out
 pub struct Server {
     pub child: Child,
     pub url: String,
+    /// The `Origin` its POSTs carry (its own URL unless the test says otherwise).
+    pub origin: String,
     pub dir: PathBuf,
     pub database: PathBuf,
 }
@@ -94,6 +96,7 @@ impl Server {
         let server = Self {
             child,
             url: format!("http://{listen}"),
+            origin: format!("http://{listen}"),
             dir,
             database,
         };
@@ -161,7 +164,7 @@ impl Server {
     pub fn post(&self, client: &reqwest::Client, path: &str) -> reqwest::RequestBuilder {
         client
             .post(format!("{}{path}", self.url))
-            .header("Origin", &self.url)
+            .header("Origin", &self.origin)
     }
 
     /// Logs `ann` in over HTTP; returns the JSON body and the refresh token.
