@@ -40,11 +40,28 @@ const ROWS: [&str; 8] = [
 ];
 
 /// The `jwt-auth` benchmarks: (criterion group, function), in row order.
-const AUTH_ROWS: [(&str, &str); 4] = [
+const AUTH_ROWS: [(&str, &str); 15] = [
     ("access_token", "issue (login, EdDSA, memory store)"),
     ("access_token", "verify (authenticate, EdDSA)"),
-    ("sqlite_rotation", "1 client(s), file, WAL"),
-    ("sqlite_rotation", "8 client(s), file, WAL"),
+    (
+        "access_token",
+        "verify + Redis deny-list, cache hit (EdDSA)",
+    ),
+    ("access_token", "verify (authenticate, HS256)"),
+    ("access_token", "verify + in-process deny-list (HS256)"),
+    (
+        "access_token",
+        "verify + Redis deny-list, cache hit (HS256)",
+    ),
+    ("store_rotation", "memory, 1 client(s)"),
+    ("store_rotation", "memory, 8 client(s)"),
+    ("store_rotation", "memory, 32 client(s)"),
+    ("store_rotation", "SQLite file, WAL, 1 client(s)"),
+    ("store_rotation", "SQLite file, WAL, 8 client(s)"),
+    ("store_rotation", "SQLite file, WAL, 32 client(s)"),
+    ("store_rotation", "PostgreSQL, 1 client(s)"),
+    ("store_rotation", "PostgreSQL, 8 client(s)"),
+    ("store_rotation", "PostgreSQL, 32 client(s)"),
 ];
 
 /// A Markdown table of the `jwt-auth` benchmarks: time per operation and operations per
@@ -96,9 +113,20 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
             Ok(())
         },
     )?;
-    step("cargo bench -p jwt-auth --bench auth", || {
-        run(cargo_in(root).args(["bench", "-p", "jwt-auth", "--bench", "auth"]))
-    })?;
+    step(
+        "cargo bench -p jwt-auth --features postgres,redis --bench auth",
+        || {
+            run(cargo_in(root).args([
+                "bench",
+                "-p",
+                "jwt-auth",
+                "--features",
+                "postgres,redis",
+                "--bench",
+                "auth",
+            ]))
+        },
+    )?;
     let table = format!(
         "## Ratios to the floor, interleaved\n\nThese are the figures to compare with the targets. \
          Each operation is timed in alternating batches (floor, `jws`, `jsonwebtoken`, \
@@ -115,8 +143,12 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result {
          shared machine the speed drifts between groups by 10-30%, so the ratios in this \
          table are indicative only.\n\n{}\n## JWE (criterion)\n\n{}\n## jwt-auth\n\n\
          Access tokens issued (a login: one access and one refresh token, in-memory store) and \
-         verified; refresh rotations on SQLite (a file, WAL, `synchronous = FULL`: every \
-         rotation durable before it returns), with 1 and 8 concurrent clients.\n\n{}",
+         verified, alone and with a deny-list check (in-process; Redis-backed on its \
+         cache-hit path, the mirror current); refresh rotations (an EdDSA access token \
+         signed each) on memory, SQLite (a file, WAL, `synchronous = FULL`) and PostgreSQL \
+         (loopback, `synchronous_commit = on`): every rotation durable before it returns, \
+         with 1, 8 and 32 concurrent clients. `DATABASE_URL` and `REDIS_URL` must be set \
+         for their rows.\n\n{}",
         table(root, &ROWS, &COLUMNS)?,
         table(root, &JWE_ROWS, &JWE_COLUMNS)?,
         auth_table(root)?

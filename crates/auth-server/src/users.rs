@@ -36,7 +36,6 @@ pub(crate) enum UserError {
     BadPassword,
 }
 
-
 impl std::fmt::Display for UserError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -194,6 +194,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         let expires_at = now.saturating_add(self.config.refresh_ttl);
         let (refresh_token, record) =
             self.new_record(&family, subject, now, expires_at, session_json)?;
+        self.unrevoked_signing_key(now).await?;
         let access = self.access_token(subject, &family, &session, now)?;
         self.store.create_family(&record).await?;
         Ok(self.pair(access, refresh_token, &record, (family, session.scope), now))
@@ -292,6 +293,30 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
         Ok((token, exp))
     }
 
+    /// Before signing: if the deny-list says the active key was revoked (by another
+    /// instance, which this one has not followed yet), reloads the ring first, so that no
+    /// token is signed with a key every verifier refuses.
+    async fn unrevoked_signing_key(&self, now: NumericDate) -> Result<(), AuthError> {
+        let Some(list) = &self.config.deny_list else {
+            return Ok(());
+        };
+        let revoked = {
+            let ring = self.ring();
+            let kid = ring.active()?.kid();
+            // No session has an empty id: only the key is looked up.
+            matches!(
+                list.check("", kid, now, now),
+                Err(AuthError::InvalidToken(
+                    crate::error::TokenError::KeyRevoked
+                ))
+            )
+        };
+        if revoked {
+            self.reload_keys().await?;
+        }
+        Ok(())
+    }
+
     /// Lists a revoked session on the deny-list, if there is one.
     async fn deny(&self, family: &FamilyId, now: NumericDate) -> Result<(), AuthError> {
         if let Some(list) = &self.config.deny_list {
@@ -353,6 +378,7 @@ impl<S: Store, T: Serialize + DeserializeOwned> Authority<S, T> {
             Rotation::Rotated(next) | Rotation::Repeated(next) => {
                 let session: Session<T> =
                     serde_json::from_str(&next.session).map_err(AuthError::Serialize)?;
+                self.unrevoked_signing_key(now).await?;
                 let access = self.access_token(&next.subject, &next.family, &session, now)?;
                 let family = next.family.clone();
                 Ok(self.pair(access, next_token, &next, (family, session.scope), now))
