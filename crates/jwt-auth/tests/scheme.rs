@@ -137,7 +137,10 @@ async fn access_tokens_follow_rfc_9068_and_verify_without_lookup() {
     // (The payload decoded: the token's base64 may hold "ua" by chance.)
     let payload = pair.access_token.split('.').nth(1).unwrap();
     let payload = String::from_utf8(jws::base64url::decode(payload).unwrap()).unwrap();
-    assert!(!payload.contains("\"ua\"") && !payload.contains("test"), "{payload}");
+    assert!(
+        !payload.contains("\"ua\"") && !payload.contains("test"),
+        "{payload}"
+    );
     // Another login: another session and jti.
     let other = f.authority.login("ann", app()).await.unwrap();
     assert_ne!(other.session, pair.session);
