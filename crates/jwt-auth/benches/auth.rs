@@ -5,10 +5,15 @@
 //! FULL`) and PostgreSQL (`DATABASE_URL`, `synchronous_commit` as the server has it: on)
 //! with 1, 8 and 32 concurrent clients.
 //!
-//! `cargo bench -p jwt-auth --bench auth`. Criterion reports time per operation; for the
+//! `cargo bench -p jwt-auth --features postgres,redis --bench auth`. Criterion reports time per operation; for the
 //! rotation groups one "iteration" is one rotation, whatever the number of clients, so
 //! operations per second are 1 / (reported time).
-#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::print_stderr
+)]
 
 use jwt_auth::{Audience, Issuer};
 use std::hint::black_box;
