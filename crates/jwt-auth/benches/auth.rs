@@ -115,8 +115,14 @@ fn access_tokens(c: &mut Criterion) {
                 .unwrap()
         });
     });
+    // The shared list's follower runs on a runtime of its own, as in a server.
+    let background = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let redis = std::env::var("REDIS_URL").ok().and_then(|url| {
-        let shared = rt.block_on(async {
+        let shared = background.block_on(async {
             let list = RedisDenyList::connect(
                 &url,
                 ttl,

@@ -167,8 +167,19 @@ impl Shared {
 
 /// A deny-list shared by every instance through Redis (feature `redis`): revocations are
 /// written to Redis, and every process follows them into an in-process mirror that the
-/// verify path reads. See the [module documentation](self) for the protocol and the
-/// fail-closed policy.
+/// verify path reads.
+///
+/// A revocation is one Lua script (a marker `SET NX PX`, then `XADD` to a stream trimmed by
+/// age), so it is logged once however often it is repeated. A background task reads the
+/// whole stream on connecting, then follows it with a blocking `XREAD`: new entries arrive
+/// within milliseconds, and an empty read returns every 250 ms.
+///
+/// **Fail closed**: the mirror is current while the follower completed a read it started
+/// less than `max_staleness` ago (1 s by default). When it is not (Redis stopped, the
+/// network cut), [`Revocations::check`] refuses every token with
+/// [`AuthError::StoreUnavailable`] (HTTP 503) rather than accept one that may have been
+/// revoked meanwhile; after an outage the whole stream is read again first. A revocation
+/// that cannot be written fails the logout with the same error; repeating it is safe.
 ///
 /// Client: `redis` (redis-rs): its `ConnectionManager` reconnects by itself, it runs Lua
 /// scripts by digest with a fallback, and it has typed stream replies; `fred` offers

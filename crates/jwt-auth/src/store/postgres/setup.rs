@@ -34,7 +34,7 @@ CREATE TABLE key_ring (
 );
 "];
 
-/// Options of [`PostgresStore::connect_with`].
+/// Options of [`PostgresStore::connect_with`](super::PostgresStore::connect_with).
 #[derive(Debug, Clone)]
 pub struct PostgresOptions {
     pub(super) schema: Option<String>,
@@ -77,7 +77,7 @@ impl PostgresOptions {
     }
 
     /// How long to wait to connect, or for a free connection, before answering
-    /// [`StoreError::Unavailable`].
+    /// [`StoreError::Unavailable`](crate::StoreError::Unavailable).
     #[must_use]
     pub const fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
