@@ -59,8 +59,11 @@ enum Listed {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// Listed sessions and keys: when listed, and until when.
-    entries: HashMap<Listed, (NumericDate, NumericDate)>,
+    /// Listed sessions: when listed, and until when (looked up by `&str`: no allocation
+    /// on the verify path).
+    sessions: HashMap<String, (NumericDate, NumericDate)>,
+    /// Listed keys, the same way.
+    keys: HashMap<String, (NumericDate, NumericDate)>,
     /// The same entries by expiry, to expire and evict in order.
     order: BTreeSet<(NumericDate, Listed)>,
     /// After evictions: tokens issued at or before `.0` are refused until `.1`.
@@ -102,6 +105,54 @@ pub struct DenyList {
     inner: Mutex<Inner>,
     capacity: usize,
     keep_for: u64,
+}
+
+impl Inner {
+    fn map<'a>(
+        &'a mut self,
+        what: &'a Listed,
+    ) -> (&'a mut HashMap<String, (NumericDate, NumericDate)>, &'a str) {
+        match what {
+            Listed::Session(sid) => (&mut self.sessions, sid),
+            Listed::Key(kid) => (&mut self.keys, kid),
+        }
+    }
+
+    fn remove(&mut self, what: &Listed) -> Option<(NumericDate, NumericDate)> {
+        let (map, name) = self.map(what);
+        map.remove(name)
+    }
+
+    fn len(&self) -> usize {
+        self.sessions.len() + self.keys.len()
+    }
+
+    /// Why a token is refused, if it is: one lookup per map, no allocation.
+    fn refusal(
+        &self,
+        sid: &str,
+        kid: Option<&str>,
+        issued_at: NumericDate,
+        now: NumericDate,
+    ) -> Option<AuthError> {
+        let live = |entry: Option<&(NumericDate, NumericDate)>| {
+            entry.is_some_and(|(_, until)| *until > now)
+        };
+        if live(self.sessions.get(sid)) {
+            return Some(AuthError::SessionRevoked);
+        }
+        if kid.is_some_and(|kid| live(self.keys.get(kid))) {
+            return Some(AuthError::InvalidToken(TokenError::KeyRevoked));
+        }
+        // A dropped entry's tokens: every token as old as it, session or key alike.
+        if self
+            .floor
+            .is_some_and(|(issued, until)| now < until && issued_at <= issued)
+        {
+            return Some(AuthError::SessionRevoked);
+        }
+        None
+    }
 }
 
 impl DenyList {
@@ -148,16 +199,17 @@ impl DenyList {
         Self::expire(&mut inner, now);
         // An entry already listed keeps its expiry: no access token of a revoked session
         // (or key) is issued after its first listing, so the first expiry covers them all.
-        if inner.entries.contains_key(&what) {
+        let (map, name) = inner.map(&what);
+        if map.contains_key(name) {
             return;
         }
-        inner.entries.insert(what.clone(), (now, until));
+        map.insert(name.to_owned(), (now, until));
         inner.order.insert((until, what));
-        while inner.entries.len() > self.capacity {
+        while inner.len() > self.capacity {
             let Some((until, oldest)) = inner.order.pop_first() else {
                 break;
             };
-            if let Some((listed, _)) = inner.entries.remove(&oldest) {
+            if let Some((listed, _)) = inner.remove(&oldest) {
                 inner.evicted += 1;
                 let (issued, lasts) = inner.floor.unwrap_or((listed, until));
                 inner.floor = Some((issued.max(listed), lasts.max(until)));
@@ -170,9 +222,10 @@ impl DenyList {
     /// token is as old as one of them (see the [type documentation](DenyList)).
     #[must_use]
     pub fn is_denied(&self, sid: &str, issued_at: NumericDate, now: NumericDate) -> bool {
-        let inner = self.lock();
-        Self::listed(&inner, &Listed::Session(sid.to_owned()), now)
-            || Self::floored(&inner, issued_at, now)
+        matches!(
+            self.lock().refusal(sid, None, issued_at, now),
+            Some(AuthError::SessionRevoked)
+        )
     }
 
     /// Whether a token signed by key `kid` and issued at `issued_at` is refused at `now`
@@ -180,34 +233,21 @@ impl DenyList {
     #[must_use]
     pub fn is_key_denied(&self, kid: &str, issued_at: NumericDate, now: NumericDate) -> bool {
         let inner = self.lock();
-        Self::listed(&inner, &Listed::Key(kid.to_owned()), now)
-            || Self::floored(&inner, issued_at, now)
-    }
-
-    fn listed(inner: &Inner, what: &Listed, now: NumericDate) -> bool {
-        inner
-            .entries
-            .get(what)
-            .is_some_and(|(_, until)| *until > now)
-    }
-
-    fn floored(inner: &Inner, issued_at: NumericDate, now: NumericDate) -> bool {
-        inner
-            .floor
-            .is_some_and(|(issued, until)| now < until && issued_at <= issued)
+        // No session has an empty id: only the key (and the floor) count.
+        inner.refusal("", Some(kid), issued_at, now).is_some()
     }
 
     /// How many sessions and keys are listed (expired ones may linger until the next
     /// `deny`).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        self.lock().len()
     }
 
     /// Whether nothing is listed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.lock().entries.is_empty()
+        self.lock().len() == 0
     }
 
     /// How many entries were dropped early for lack of room.
@@ -221,7 +261,7 @@ impl DenyList {
             && *until <= now
         {
             if let Some((_, what)) = inner.order.pop_first() {
-                inner.entries.remove(&what);
+                inner.remove(&what);
             }
         }
         if inner.floor.is_some_and(|(_, until)| until <= now) {
@@ -248,13 +288,10 @@ impl Revocations for DenyList {
         issued_at: NumericDate,
         now: NumericDate,
     ) -> Result<(), AuthError> {
-        if self.is_denied(sid, issued_at, now) {
-            return Err(AuthError::SessionRevoked);
+        match self.lock().refusal(sid, kid, issued_at, now) {
+            Some(refusal) => Err(refusal),
+            None => Ok(()),
         }
-        if kid.is_some_and(|kid| self.is_key_denied(kid, issued_at, now)) {
-            return Err(AuthError::InvalidToken(TokenError::KeyRevoked));
-        }
-        Ok(())
     }
 }
 
