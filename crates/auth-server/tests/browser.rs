@@ -290,12 +290,7 @@ async fn scenario(client: &Client, server: &Server) {
     wait_for_refreshes(client, now + 2, Duration::from_secs(10)).await;
     // The thief replays it from another client: reuse, the session is revoked...
     let http = reqwest::Client::new();
-    let replay = server
-        .post(&http, "/refresh")
-        .header("Cookie", format!("__Host-refresh={stolen}"))
-        .send()
-        .await
-        .unwrap();
+    let replay = server.post_with_cookie(&http, "/refresh", &stolen).await;
     assert_eq!(replay.status(), 401);
     let body: Value = replay.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
@@ -324,12 +319,7 @@ async fn scenario(client: &Client, server: &Server) {
     let (_, other) = server.login(&http).await;
     click(client, "logout-all-button").await;
     wait_for_state(client, "logged-out", Duration::from_secs(5)).await;
-    let other_refresh = server
-        .post(&http, "/refresh")
-        .header("Cookie", format!("__Host-refresh={other}"))
-        .send()
-        .await
-        .unwrap();
+    let other_refresh = server.post_with_cookie(&http, "/refresh", &other).await;
     assert_eq!(
         other_refresh.status(),
         401,

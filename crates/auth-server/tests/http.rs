@@ -307,12 +307,7 @@ async fn sigterm_stops_cleanly_and_a_restart_keeps_sessions_and_keys() {
     let (dir, database, port) = (server.dir.clone(), server.database.clone(), server.port());
     drop(server);
     let server = Server::start_at(dir, database, port, &[]).await;
-    let refreshed = server
-        .post(&http, "/refresh")
-        .header("Cookie", format!("__Host-refresh={refresh}"))
-        .send()
-        .await
-        .unwrap();
+    let refreshed = server.post_with_cookie(&http, "/refresh", &refresh).await;
     assert_eq!(refreshed.status(), 200);
     let next = refresh_cookie(&refreshed).unwrap();
     let me = server.me(&http, &access).await;

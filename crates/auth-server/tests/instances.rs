@@ -38,14 +38,9 @@ fn service(var: &str) -> Option<String> {
 /// The issuer every instance of a cluster names (as behind one load balancer).
 const ISSUER: &str = "https://auth.example";
 
-/// A unique lowercase name.
+/// A unique lowercase name (the process, and a port no one else holds right now).
 fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        free_port(),
-        Instant::now().elapsed().as_nanos() % 1000
-    )
+    format!("{prefix}_{}_{}", std::process::id(), free_port())
 }
 
 /// A database URL whose connections use `schema` (created by the store on first start).
@@ -191,12 +186,7 @@ async fn refresh(
     server: &Server,
     token: &str,
 ) -> (u16, Option<String>, serde_json::Value) {
-    let response = server
-        .post(client, "/refresh")
-        .header("Cookie", format!("__Host-refresh={token}"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_with_cookie(client, "/refresh", token).await;
     let status = response.status().as_u16();
     let cookie = refresh_cookie(&response);
     let body = response.json().await.unwrap_or(serde_json::Value::Null);
@@ -310,12 +300,7 @@ async fn three_instances_hold_the_rotation_logout_and_key_promises() {
     let api = resource(&set);
     assert!(api.authenticate::<serde_json::Value>(&access).is_ok());
     assert_eq!(b.me(&http, &access).await.status(), 200);
-    let logout = a
-        .post(&http, "/logout")
-        .header("Cookie", format!("__Host-refresh={token}"))
-        .send()
-        .await
-        .unwrap();
+    let logout = a.post_with_cookie(&http, "/logout", &token).await;
     assert_eq!(logout.status(), 204);
     let took = until(Duration::from_secs(3), || async {
         matches!(
@@ -599,7 +584,6 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_with_every_sess
         assert_eq!(status, 200, "no session lost");
     }
     assert!(outage > 0, "the outage was seen as 503");
-    assert!(a.log().contains("PostgreSQL") || outage > 0);
     cluster.assert_consistent().await;
     drop(a);
     drop(pg);
@@ -649,12 +633,7 @@ async fn redis_stopped_closes_the_api_and_logout_until_it_is_back() {
     .await;
     assert!(took <= Duration::from_millis(1600), "closed after {took:?}");
     // Logout cannot be recorded for the resource servers: refused with 503, cookie kept.
-    let logout = a
-        .post(&http, "/logout")
-        .header("Cookie", format!("__Host-refresh={token}"))
-        .send()
-        .await
-        .unwrap();
+    let logout = a.post_with_cookie(&http, "/logout", &token).await;
     assert_eq!(logout.status(), 503);
 
     let mut server = redis(port);
@@ -663,12 +642,7 @@ async fn redis_stopped_closes_the_api_and_logout_until_it_is_back() {
     })
     .await;
     // The logout, repeated, now goes through, and the token is refused.
-    let logout = a
-        .post(&http, "/logout")
-        .header("Cookie", format!("__Host-refresh={token}"))
-        .send()
-        .await
-        .unwrap();
+    let logout = a.post_with_cookie(&http, "/logout", &token).await;
     assert_eq!(logout.status(), 204);
     assert_eq!(a.me(&http, &access).await.status(), 401);
     let _ = server.kill();

@@ -167,6 +167,20 @@ impl Server {
             .header("Origin", &self.origin)
     }
 
+    /// A POST from this server's own origin carrying this refresh cookie.
+    pub async fn post_with_cookie(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        refresh_token: &str,
+    ) -> reqwest::Response {
+        self.post(client, path)
+            .header("Cookie", format!("__Host-refresh={refresh_token}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Logs `ann` in over HTTP; returns the JSON body and the refresh token.
     pub async fn login(&self, client: &reqwest::Client) -> (serde_json::Value, String) {
         let response = self
